@@ -1,0 +1,1 @@
+"""Getting articles: outlet spiders, URL discovery, extraction and dedupe."""

@@ -1,0 +1,90 @@
+"""Recognising the same article: canonical URLs and content fingerprints.
+
+Two URLs are the same article when they canonicalise to the same string (tracking parameters,
+fragments and parameter order do not count). Two texts are the same article when their 64-bit
+SimHash fingerprints differ in at most `NEAR_BITS` bits, or when they open with the same lead;
+the former survives small edits and leftovers, the latter survives a page that appends other
+stories after the article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, url_query_cleaner
+
+TRACKING_PARAMS = (
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id",
+    "utm_name", "utm_reader", "utm_brand", "utm_social", "utm_social-type",
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid", "_ga", "_gl",
+    "igshid", "yclid", "ref", "ref_src", "ref_url", "cmpid", "ncid", "sr_share", "smid",
+    "mkt_tok", "__twitter_impression", "ocid", "rss", "rssfeed", "ito", "CMP", "share",
+)  # fmt: skip
+NEAR_BITS = 3
+LEAD_WORDS = 40
+SHINGLE = 3
+_WORD = re.compile(r"\w+")
+
+
+def canonical_url(url: str) -> str:
+    """Tracking parameters, fragment and default port gone; host lower-case; parameters sorted."""
+    cleaned = url_query_cleaner(url.strip(), TRACKING_PARAMS, remove=True, keep_fragments=False)
+    canonical = canonicalize_url(cleaned, keep_fragments=False)
+    parts = urlsplit(canonical)
+    netloc = parts.hostname or ""
+    if parts.port and not (
+        (parts.scheme == "http" and parts.port == 80)
+        or (parts.scheme == "https" and parts.port == 443)
+    ):
+        netloc = f"{netloc}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return _WORD.findall("".join(c for c in folded if not unicodedata.combining(c)))
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    simhash: int  # signed 64-bit, as databases store BIGINT
+    lead: str  # hex digest of the first LEAD_WORDS words
+
+    @property
+    def bands(self) -> tuple[int, int, int, int]:
+        """Four 16-bit slices; texts within NEAR_BITS bits share at least one (pigeonhole)."""
+        unsigned = self.simhash & 0xFFFFFFFFFFFFFFFF
+        return tuple((unsigned >> (16 * i)) & 0xFFFF for i in range(4))  # type: ignore[return-value]
+
+    def near(self, other: int) -> bool:
+        return ((self.simhash ^ other) & 0xFFFFFFFFFFFFFFFF).bit_count() <= NEAR_BITS
+
+
+def fingerprint(text: str) -> Fingerprint:
+    tokens = words(text)
+    lead = hashlib.blake2b(" ".join(tokens[:LEAD_WORDS]).encode(), digest_size=8).hexdigest()
+    return Fingerprint(_simhash(_shingles(tokens)), lead)
+
+
+def _shingles(tokens: list[str]) -> Iterable[str]:
+    if len(tokens) < SHINGLE:
+        return [" ".join(tokens)]
+    return (" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1))
+
+
+def _simhash(features: Iterable[str]) -> int:
+    rows = [
+        format(int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest()), "064b")
+        for f in set(features)
+    ]
+    if not rows:
+        return 0
+    half = len(rows) / 2
+    bits = "".join("1" if column.count("1") > half else "0" for column in zip(*rows, strict=True))
+    unsigned = int(bits, 2)
+    return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned

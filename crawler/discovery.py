@@ -1,0 +1,119 @@
+"""Finding article URLs: RSS/Atom feeds and XML sitemaps.
+
+Listing pages are read with Scrapy's own link extractor in the spider; feeds and sitemaps are parsed
+here, from bytes, so that they can be tested and fuzzed without a crawl.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from urllib.parse import urljoin
+
+import feedparser
+from lxml import etree
+
+
+class DiscoveryError(ValueError):
+    """A feed or sitemap that cannot be read at all."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    url: str
+    published: datetime | None = None
+    title: str | None = None
+
+
+def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
+    """Entries of an RSS or Atom feed; a feed with problems but entries still yields them."""
+    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    if not parsed.entries and (parsed.bozo or not parsed.version):
+        reason = parsed.get("bozo_exception") or "no RSS or Atom content"
+        raise DiscoveryError(f"not a readable feed: {reason}")
+    candidates = []
+    for entry in parsed.entries:
+        link = entry.get("link") or _first_alternate(entry)
+        if not link:
+            continue
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
+        candidates.append(Candidate(urljoin(base_url, link.strip()), published, entry.get("title")))
+    return candidates
+
+
+def _first_alternate(entry: feedparser.FeedParserDict) -> str | None:
+    for link in entry.get("links", []):
+        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+            return link["href"]
+    return None
+
+
+@dataclass(frozen=True)
+class SitemapContent:
+    sitemaps: list[str]  # child sitemaps of a sitemap index
+    pages: list[Candidate]
+
+
+def parse_sitemap(body: bytes, max_entries: int = 50_000) -> SitemapContent:
+    """A sitemap index, a URL set or a news sitemap (dates from <news:news> or <lastmod>)."""
+    parser_args = {
+        "recover": True,
+        "resolve_entities": False,
+        "no_network": True,
+        "huge_tree": False,
+    }
+    sitemaps: list[str] = []
+    pages: list[Candidate] = []
+    kind: str | None = None
+    try:
+        events = etree.iterparse(BytesIO(body), events=("start", "end"), **parser_args)
+        for event, element in events:
+            name = _local(element.tag)
+            if event == "start":
+                if kind is None:
+                    kind = name
+                    if kind not in ("urlset", "sitemapindex"):
+                        raise DiscoveryError(f"not a sitemap: root element <{name}>")
+                continue
+            if name not in ("url", "sitemap"):
+                continue
+            entry = {_local(child.tag): child for child in element.iter() if child is not element}
+            loc = entry.get("loc")
+            if loc is not None and loc.text and loc.text.strip():
+                if name == "sitemap":
+                    sitemaps.append(loc.text.strip())
+                else:
+                    date = entry.get("publication_date") or entry.get("lastmod")
+                    title = _text(entry.get("title"))
+                    pages.append(Candidate(loc.text.strip(), _date(date), title))
+            element.clear()
+            if len(sitemaps) + len(pages) >= max_entries:
+                break
+    except etree.XMLSyntaxError as exc:
+        if kind is None:
+            raise DiscoveryError(f"not a sitemap: {exc}") from None
+    if kind is None:
+        raise DiscoveryError("not a sitemap: empty document")
+    return SitemapContent(sitemaps, pages)
+
+
+def _local(tag: object) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _text(element: etree._Element | None) -> str | None:
+    return element.text.strip() if element is not None and element.text else None
+
+
+def _date(element: etree._Element | None) -> datetime | None:
+    text = _text(element)
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

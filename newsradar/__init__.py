@@ -1,0 +1,1 @@
+"""newsradar: the glue that wires crawler and notifier into commands (CLI, settings, storage)."""

@@ -1,0 +1,182 @@
+"""The `newsradar` command line (DESIGN.md "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from newsradar.config import Config, ConfigError, load_config
+from newsradar.logs import setup_logging
+from newsradar.settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(args.config)
+    except ValueError as exc:
+        print(f"newsradar: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(args.verbose, settings.telegram_token)
+    return args.handler(args, settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsradar",
+        description="Watch news outlets for new articles and alert Telegram chats on matches.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, handler: object, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "--config",
+            metavar="DIR",
+            help="configuration directory (default ./config, or $NEWSRADAR_CONFIG_DIR)",
+        )
+        sub.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("run-once", _run_once, "one full cycle: crawl, extract, store, match, deliver")
+    serve = command("serve", _not_yet, "long-running service: scheduler, bot and delivery")
+    serve.add_argument("--metrics-port", type=int, metavar="P")
+    command("worker", _not_yet, "crawl worker on the shared Redis frontier")
+    command("check-config", _check_config, "validate config/; exit 2 on any error")
+    extract = command("extract", _extract, "extract articles from saved HTML files ('-': stdin)")
+    extract.add_argument("paths", nargs="+", metavar="PATH")
+    extract.add_argument("--url", help="the URL the page was served from")
+    backtest = command(
+        "backtest", _backtest, "which stored articles a watchlist or query would have matched"
+    )
+    backtest.add_argument("watchlist", nargs="?", metavar="ID")
+    backtest.add_argument("--query", "-q", help="an ad-hoc query instead of a watchlist")
+    backtest.add_argument("--since", default="7d", help="how far back to look (default 7d)")
+    command("status", _status, "per-outlet health table")
+    command("demo", _demo, "offline demo: sample outlets on localhost, one cycle, alerts printed")
+    return parser
+
+
+def _load(settings: Settings) -> Config | None:
+    try:
+        return load_config(settings.config_dir)
+    except ConfigError as exc:
+        print(f"newsradar: invalid configuration in {settings.config_dir}:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def _run_once(args: argparse.Namespace, settings: Settings) -> int:
+    from newsradar.cycle import run_cycle
+    from newsradar.storage import Database
+
+    config = _load(settings)
+    if config is None:
+        return EXIT_CONFIG
+    db = Database(settings.database_url)
+    try:
+        report = run_cycle(config, settings, db, log_level="INFO" if args.verbose else "WARNING")
+    finally:
+        db.close()
+    failed = [outlet_id for outlet_id, run in report.runs.items() if run.failed]
+    stored = sum(run.articles for run in report.runs.values())
+    print(
+        f"newsradar: {len(report.runs)} outlets crawled ({len(failed)} failed"
+        f"{': ' + ', '.join(failed) if failed else ''}), {stored} new articles, "
+        f"{report.matching.alerts_queued} alerts queued, {report.delivery.sent} delivered, "
+        f"{report.delivery.retry_later} waiting for retry",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _check_config(args: argparse.Namespace, settings: Settings) -> int:
+    config = _load(settings)
+    if config is None:
+        return EXIT_CONFIG
+    print(
+        f"{settings.config_dir}: ok ({len(config.outlets)} outlets, "
+        f"{len(config.watchlists)} watchlists)"
+    )
+    return EXIT_OK
+
+
+def _extract(args: argparse.Namespace, settings: Settings) -> int:
+    from crawler.extract import extract_article
+
+    status = EXIT_OK
+    for path in args.paths:
+        record: dict[str, object] = {"path": path, "url": args.url}
+        try:
+            html = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        except OSError as exc:
+            record["error"] = f"cannot read: {exc.strerror or exc}"
+            status = EXIT_FAILED
+        else:
+            article = extract_article(html, args.url)
+            if article is None:
+                record.update(title=None, author=None, published=None, language=None, text="")
+                record["error"] = "no article text found"
+                status = EXIT_FAILED
+            else:
+                record.update(
+                    url=article.url or args.url,
+                    title=article.title,
+                    author=article.author,
+                    published=article.published.isoformat() if article.published else None,
+                    language=article.language,
+                    text=article.text,
+                )
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return status
+
+
+def _backtest(args: argparse.Namespace, settings: Settings) -> int:
+    from newsradar.backtest import backtest
+
+    config = _load(settings)
+    if config is None:
+        return EXIT_CONFIG
+    return backtest(config, settings, args.watchlist, args.query, args.since)
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from newsradar.status import print_status
+
+    config = _load(settings)
+    if config is None:
+        return EXIT_CONFIG
+    print_status(config, settings)
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from newsradar.demo.run import run_demo
+
+    return run_demo(verbose=args.verbose)
+
+
+def _not_yet(args: argparse.Namespace, settings: Settings) -> int:
+    print(
+        "newsradar: this command is not available in this version yet; "
+        "use `newsradar run-once` from a timer meanwhile",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+def iso_date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "(undated)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

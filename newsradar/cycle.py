@@ -1,0 +1,55 @@
+"""One full cycle: crawl, store, match, deliver. `run-once` and `demo` are both this."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from crawler.spiders.outlet import OutletRun
+from newsradar.alerts import AlertQueue, MatchReport
+from newsradar.config import Config
+from newsradar.crawl import crawl, summary_line
+from newsradar.delivery import DeliveryReport, deliver_pending
+from newsradar.settings import Settings
+from newsradar.storage import Database
+from notifier.sender import StdoutSender, TelegramSender
+
+log = logging.getLogger("newsradar")
+
+
+@dataclass
+class CycleReport:
+    runs: dict[str, OutletRun]
+    matching: MatchReport
+    delivery: DeliveryReport
+
+
+def run_cycle(
+    config: Config,
+    settings: Settings,
+    db: Database,
+    *,
+    out: TextIO = sys.stdout,
+    print_only: bool = False,
+    log_level: str = "WARNING",
+) -> CycleReport:
+    runs = crawl(config, db, config.enabled_outlets, log_level=log_level)
+    for outlet in config.enabled_outlets:
+        if outlet.id in runs:
+            line = summary_line(runs[outlet.id], outlet.name)
+            (log.warning if runs[outlet.id].failed else log.info)("%s", line)
+    matching = AlertQueue(db, config.watchlists).process_pending()
+    delivery = asyncio.run(_deliver(config, settings, db, out, print_only))
+    return CycleReport(runs, matching, delivery)
+
+
+async def _deliver(
+    config: Config, settings: Settings, db: Database, out: TextIO, print_only: bool
+) -> DeliveryReport:
+    if print_only or not settings.telegram_token:
+        return await deliver_pending(db, config, StdoutSender(out), plain=True)
+    async with TelegramSender(settings.telegram_token, settings.telegram_api_url) as sender:
+        return await deliver_pending(db, config, sender)

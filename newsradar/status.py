@@ -1,0 +1,39 @@
+"""The per-outlet health table (`newsradar status`)."""
+
+from __future__ import annotations
+
+from newsradar.config import Config
+from newsradar.settings import Settings
+from newsradar.storage import Database, OutletHealth
+
+
+def print_status(config: Config, settings: Settings) -> None:
+    db = Database(settings.database_url)
+    with db.session() as session:
+        health = {row.outlet_id: row for row in session.query(OutletHealth)}
+    db.close()
+    rows = [("outlet", "last success", "last error", "articles (last/total)", "failures")]
+    for outlet in config.outlets:
+        row = health.get(outlet.id)
+        if row is None:
+            rows.append((outlet.id, "never crawled", "", "", ""))
+            continue
+        error = ""
+        if row.last_error:
+            error = f"{_when(row.last_error_at)} {row.last_error}"[:80]
+        rows.append(
+            (
+                outlet.id + ("" if outlet.enabled else " (disabled)"),
+                _when(row.last_success_at),
+                error,
+                f"{row.articles_last_run}/{row.articles_total}",
+                str(row.consecutive_failures),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)).rstrip())
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"  # type: ignore[attr-defined]
