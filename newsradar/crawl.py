@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from importlib.metadata import version
 from typing import Any
@@ -79,6 +80,9 @@ def crawl(
         first_crawl=frozenset(o.id for o in outlets if o.id not in known),
     )
     store = ArticleStore(db, policy)
+    if log_level != "DEBUG":
+        # An unreachable outlet is reported once, by its outlet run; not also as a traceback.
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
     process = CrawlerProcess(scrapy_settings(config, log_level))
     crawler = process.create_crawler(OutletSpider)
     process.crawl(
