@@ -30,7 +30,7 @@ class Candidate:
 def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
     """Entries of an RSS or Atom feed; a feed with problems but entries still yields them."""
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no RSS or Atom content"
         raise DiscoveryError(f"not a readable feed: {reason}")
     candidates = []
@@ -86,7 +86,9 @@ def parse_sitemap(body: bytes, max_entries: int = 50_000) -> SitemapContent:
                 if name == "sitemap":
                     sitemaps.append(loc.text.strip())
                 else:
-                    date = entry.get("publication_date") or entry.get("lastmod")
+                    date = entry.get("publication_date")
+                    if date is None:
+                        date = entry.get("lastmod")
                     title = _text(entry.get("title"))
                     pages.append(Candidate(loc.text.strip(), _date(date), title))
             element.clear()

@@ -183,11 +183,18 @@ class Watchlist(_Strict):
             ):
                 raise ValueError("keywords must be a non-empty list of words or phrases")
             data["query"] = any_of(keywords)
-        elif isinstance(data.get("query"), str):
-            data["query"] = parse_query(data["query"])
         elif "query" not in data:
             raise ValueError("a watchlist needs a query (or a keywords list)")
         return data
+
+    @field_validator("query", mode="before")
+    @classmethod
+    def _parse(cls, query: Any) -> Any:
+        if isinstance(query, str):
+            return parse_query(query)
+        if isinstance(query, Query):
+            return query
+        raise ValueError("a query is text, e.g. 'Iraq militia*'")
 
     def applies_to(self, outlet_id: str) -> bool:
         return self.outlets == "all" or outlet_id in self.outlets
@@ -310,11 +317,11 @@ def _problem_from(path: Path, root: yaml.Node | None, error: Any) -> ConfigProbl
     context = error.get("ctx", {}).get("error")
     column = None
     if isinstance(context, QueryError):
-        query_node = _child(node, "query")
+        query_node = node if isinstance(node, yaml.ScalarNode) else _child(node, "query")
         column = _query_column(query_node, context.column)
         if query_node is not None:
             line = query_node.start_mark.line + 1
-        message = f"query: {context.message}" + (f"; {context.hint}" if context.hint else "")
+        message = context.message + (f"; {context.hint}" if context.hint else "")
         if column is None:
             message += f" (at column {context.column} of the query)"
     else:

@@ -1,0 +1,120 @@
+"""Cost of matching one article: a few watchlists against thousands, side by side.
+
+The matcher scans an article once for all watchlists, so going from 10 to 2,000 watchlists should
+cost well under twice as much per article. Articles are the seed texts; watchlist terms are drawn
+partly from the articles' own vocabulary (so many watchlists have hits) and partly from words the
+articles never use; ``--share`` is the probability that a term is one of the articles' words.
+
+    python bench/bench_matcher.py [--sizes 10 2000] [--repeats 15] [--share 0.01 0.05 0.1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from notifier.matcher import Matcher
+from notifier.query import Query, normalize, parse_query
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+TEMPLATES = (  # each has exactly ten terms
+    '"{0} {1}" OR ({2} ({3}* OR {4} OR {5})) OR title:{6} OR {7} -{8} -"{9} {10}" -{11}',
+    "{0} {1} OR {2} OR {3}* ({4} OR {5} OR {6} OR {7}) -{8} -{9}",
+    '{0} OR {1} OR {2} OR "{3} {4}" OR {5} OR {6}* OR {7} OR title:{8} -{9} -{10}',
+    "({0} {1}) OR ({2} {3}) OR ({4} {5}) OR ({6} {7}*) OR {8} OR {9}",
+)
+
+
+def load_articles(folder: Path) -> list[tuple[str, str]]:
+    """(title, text) per seed file; the title is the first line of six words or more."""
+    articles = []
+    for path in sorted(folder.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        lines = [line.strip() for line in text.splitlines() if len(line.split()) >= 6]
+        articles.append((lines[0] if lines else path.stem, text))
+    return articles
+
+
+def vocabularies(
+    articles: list[tuple[str, str]], rng: random.Random
+) -> tuple[list[str], list[str]]:
+    """Words the articles use (six letters or more) and made-up words they never use."""
+    used = sorted({w for _, text in articles for w in normalize(text).split() if len(w) >= 6})
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    unused = sorted({"".join(rng.choices(letters, k=rng.randint(5, 10))) for _ in range(40_000)})
+    return used, sorted(set(unused) - set(used))
+
+
+def make_watchlists(
+    count: int, share: float, used: list[str], unused: list[str], rng: random.Random
+) -> list[tuple[str, Query]]:
+    """``count`` ten-term watchlists; each term comes from ``used`` with probability ``share``."""
+    watchlists = []
+    for number in range(count):
+        template = TEMPLATES[number % len(TEMPLATES)]
+        words = [rng.choice(used if rng.random() < share else unused) for _ in range(12)]
+        watchlists.append((f"w{number}", parse_query(template.format(*words))))
+    return watchlists
+
+
+def cpu_ms_per_article(matcher: Matcher, articles: list[tuple[str, str]]) -> tuple[float, int]:
+    """CPU milliseconds for one pass over the articles, divided by their number; and matches."""
+    started = time.process_time()
+    found = sum(len(matcher.match(title, text)) for title, text in articles)
+    return (time.process_time() - started) * 1000 / len(articles), found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 2000])
+    parser.add_argument("--share", type=float, nargs="+", default=[0.01, 0.05, 0.1])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--seeds", type=Path, default=SEEDS)
+    parser.add_argument("--max-ratio", type=float, default=2.0)
+    args = parser.parse_args(argv)
+
+    articles = load_articles(args.seeds)
+    words = sum(len(text.split()) for _, text in articles) // len(articles)
+    print(f"{len(articles)} articles, {words} words on average; median of {args.repeats} runs")
+    columns = ("share", "watchlists", "build s", "ms/article", "matches/article", "ratio")
+    print(" ".join(f"{name:>{max(6, len(name))}}" for name in columns))
+    worst = 0.0
+    for share in args.share:
+        rng = random.Random(20240101)
+        used, unused = vocabularies(articles, rng)
+        largest = make_watchlists(max(args.sizes), share, used, unused, rng)
+        matchers: dict[int, tuple[Matcher, float]] = {}
+        for size in args.sizes:
+            started = time.process_time()
+            matcher = Matcher(largest[:size])
+            matchers[size] = (matcher, time.process_time() - started)
+        timings: dict[int, list[float]] = {size: [] for size in args.sizes}
+        found: dict[int, int] = {}
+        for _ in range(2):  # warm-up
+            for matcher, _build in matchers.values():
+                cpu_ms_per_article(matcher, articles)
+        for _ in range(args.repeats):  # interleaved, so drifts hit every size alike
+            for size, (matcher, _build) in matchers.items():
+                elapsed, found[size] = cpu_ms_per_article(matcher, articles)
+                timings[size].append(elapsed)
+        base = statistics.median(timings[min(args.sizes)])
+        for size in args.sizes:
+            median = statistics.median(timings[size])
+            worst = max(worst, median / base)
+            build = matchers[size][1]
+            print(
+                f"{share:>6.2f} {size:>10} {build:>7.2f} {median:>10.3f}"
+                f" {found[size] / len(articles):>15.1f}"
+                f" {median / base:>6.2f}"
+            )
+    verdict = "within" if worst <= args.max_ratio else "OVER"
+    print(f"worst ratio {worst:.2f}: {verdict} the {args.max_ratio:g}x budget")
+    return 0 if worst <= args.max_ratio else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

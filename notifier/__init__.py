@@ -1,0 +1,1 @@
+"""Telling people: watchlists and matching, message rendering, outbox sender, bot commands."""

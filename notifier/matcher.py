@@ -1,0 +1,316 @@
+"""Match articles against every watchlist at once.
+
+All terms of all watchlists go into one Aho-Corasick automaton over the normalised token stream
+(``" iraq "`` for a word, ``" al asad "`` for a phrase, ``" milit"`` for a prefix), so an article
+is scanned once however many watchlists there are. Each watchlist is indexed under an anchor: a
+set of its positive terms at least one of which occurs whenever the query is true (for
+``a b OR c`` just ``a``; at worst all its positive terms). Only watchlists whose anchor was hit are
+evaluated, each through one compiled function, so watchlists about other things cost nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import operator
+from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from typing import Literal
+
+import ahocorasick
+
+from notifier.query import And, Not, Or, Query, Term, Token, tokenize
+
+HitField = Literal["title", "text"]
+# Compiled query: (pattern ids found anywhere, pattern ids found in the title) -> truth.
+_Evaluator = Callable[[AbstractSet[int], AbstractSet[int]], bool]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One occurrence of a term; offsets index the original title or text given to match()."""
+
+    term: str
+    field: HitField
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Match:
+    """A watchlist whose query is true for an article, with the positive terms that fired."""
+
+    watchlist_id: str
+    terms: tuple[str, ...]
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class _TermSlot:
+    """A term compiled to its pattern id; ``title_only`` terms ignore hits in the text."""
+
+    pattern_id: int
+    title_only: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class _CompiledWatchlist:
+    watchlist_id: str
+    evaluate: _Evaluator
+    positive: tuple[_TermSlot, ...]
+    min_hits: int
+
+
+def pattern_for(term: Term) -> str:
+    """The automaton key: whole tokens are space-delimited, a prefix leaves its end open."""
+    body = " " + " ".join(term.words)
+    return body if term.kind == "prefix" else body + " "
+
+
+class Matcher:
+    """One matcher for all watchlists; build once, call :meth:`match` per article."""
+
+    def __init__(
+        self,
+        watchlists: Iterable[tuple[str, Query]],
+        *,
+        min_hits: Mapping[str, int] | None = None,
+        title_only: Collection[str] = (),
+    ) -> None:
+        min_hits = dict(min_hits or {})
+        for watchlist_id, minimum in min_hits.items():
+            if minimum < 1:
+                raise ValueError(f"min_hits for {watchlist_id!r} must be at least 1")
+        self._pattern_ids: dict[str, int] = {}
+        self._pattern_words: list[int] = []
+        self._pattern_lengths: list[int] = []
+        self._watchlists: list[_CompiledWatchlist] = []
+        # pattern id -> positions in self._watchlists anchored on it
+        self._index: dict[int, list[int]] = {}
+        seen_ids: set[str] = set()
+        for watchlist_id, query in watchlists:
+            if watchlist_id in seen_ids:
+                raise ValueError(f"duplicate watchlist id {watchlist_id!r}")
+            seen_ids.add(watchlist_id)
+            if watchlist_id in title_only:
+                query = query.with_field("title")
+            self._add(watchlist_id, query, min_hits.get(watchlist_id, 1))
+        self._automaton = ahocorasick.Automaton()
+        for pattern, pattern_id in self._pattern_ids.items():
+            self._automaton.add_word(pattern, pattern_id)
+        if self._pattern_ids:
+            self._automaton.make_automaton()
+
+    def _add(self, watchlist_id: str, query: Query, minimum: int) -> None:
+        position = len(self._watchlists)
+        # One slot per distinct pattern and field: "Iraq OR IRAQ" is one term, not two.
+        slots = {}
+        for term in query.terms():
+            slot = self._slot(term)
+            slots.setdefault((slot.pattern_id, slot.title_only), slot)
+        positive = tuple(slots.values())
+        if query.evaluate(lambda _term: False):
+            raise ValueError(f"watchlist {watchlist_id!r} would match articles without its words")
+        self._watchlists.append(
+            _CompiledWatchlist(watchlist_id, self._compile(watchlist_id, query), positive, minimum)
+        )
+        anchors = _cheapest_anchor(query) or query.terms()
+        for pattern_id in dict.fromkeys(self._slot(term).pattern_id for term in anchors):
+            self._index.setdefault(pattern_id, []).append(position)
+
+    def _slot(self, term: Term) -> _TermSlot:
+        pattern = pattern_for(term)
+        pattern_id = self._pattern_ids.setdefault(pattern, len(self._pattern_ids))
+        if pattern_id == len(self._pattern_words):
+            self._pattern_words.append(len(term.words))
+            self._pattern_lengths.append(len(pattern))
+        return _TermSlot(pattern_id, term.field == "title", term.source)
+
+    def _compile(self, watchlist_id: str, query: Query) -> _Evaluator:
+        """Turn the query into one plain function, so a candidate costs a single call.
+
+        The generated source holds only pattern ids, operators and the two parameter names, never
+        text from the query, so nothing a user writes is ever executed.
+        """
+        source = f"lambda anywhere, in_title: {self._expression(query)}"
+        try:
+            code = compile(source, f"<watchlist {watchlist_id}>", "eval")
+        except (SyntaxError, RecursionError, MemoryError) as error:
+            raise ValueError(f"watchlist {watchlist_id!r}: query nested too deeply") from error
+        return eval(code, {"__builtins__": {}})
+
+    def _expression(self, query: Query) -> str:
+        if isinstance(query, Term):
+            slot = self._slot(query)
+            return f"{slot.pattern_id} in {'in_title' if slot.title_only else 'anywhere'}"
+        if isinstance(query, Not):
+            return f"not ({self._expression(query.operand)})"
+        if isinstance(query, And | Or):
+            joiner = ") and (" if isinstance(query, And) else ") or ("
+            return "(" + joiner.join(self._expression(o) for o in query.operands) + ")"
+        raise TypeError(f"unknown query node {query!r}")
+
+    def _scan(self, text: str) -> _ScannedText:
+        """Find every pattern in ``text``; offsets are worked out later, for matches only."""
+        if not self._pattern_ids or not text:
+            return _ScannedText([], {}, [], self._pattern_lengths, self._pattern_words)
+        tokens = tokenize(text)
+        stream, token_at = _token_stream(tokens)
+        found = list(self._automaton.iter(stream))
+        return _ScannedText(tokens, token_at, found, self._pattern_lengths, self._pattern_words)
+
+    def match(self, title: str, text: str) -> list[Match]:
+        """Every watchlist whose query is true for this article, in the order given."""
+        title_scan = self._scan(title)
+        text_scan = self._scan(text)
+        in_title = title_scan.pattern_ids
+        anywhere = in_title | text_scan.pattern_ids
+        candidates: set[int] = set()
+        for pattern_id in anywhere:
+            if watchlists := self._index.get(pattern_id):
+                candidates.update(watchlists)
+        matches = []
+        for position in sorted(candidates):
+            watchlist = self._watchlists[position]
+            if not watchlist.evaluate(anywhere, in_title):
+                continue
+            if watchlist.min_hits > 1:
+                fired = sum(
+                    slot.pattern_id in (in_title if slot.title_only else anywhere)
+                    for slot in watchlist.positive
+                )
+                if fired < watchlist.min_hits:
+                    continue
+            matches.append(_build_match(watchlist, title_scan, text_scan))
+        return matches
+
+
+class _ScannedText:
+    """Automaton output for one string, mapped back to original offsets on demand."""
+
+    def __init__(
+        self,
+        tokens: list[Token],
+        token_at: dict[int, int],
+        found: list[tuple[int, int]],
+        pattern_lengths: list[int],
+        pattern_words: list[int],
+    ) -> None:
+        self._tokens = tokens
+        self._token_at = token_at
+        self._found = found
+        self._pattern_lengths = pattern_lengths
+        self._pattern_words = pattern_words
+        self._hits: dict[tuple[int, str], tuple[Hit, ...]] = {}
+
+    @functools.cached_property
+    def pattern_ids(self) -> set[int]:
+        return {pattern_id for _end, pattern_id in self._found}
+
+    def hits(self, pattern_id: int, source: str, field: HitField) -> tuple[Hit, ...]:
+        """Every occurrence of a pattern as hits, in order; shared by the watchlists that match."""
+        key = (pattern_id, source)
+        cached = self._hits.get(key)
+        if cached is None:
+            spans = self._spans.get(pattern_id, ())
+            cached = tuple(Hit(source, field, start, end) for start, end in spans)
+            self._hits[key] = cached
+        return cached
+
+    @functools.cached_property
+    def _spans(self) -> dict[int, list[tuple[int, int]]]:
+        """(start, end) in the original string of each occurrence, by pattern."""
+        spans: dict[int, list[tuple[int, int]]] = {}
+        tokens, token_at = self._tokens, self._token_at
+        lengths, words = self._pattern_lengths, self._pattern_words
+        for end, pattern_id in self._found:
+            first = token_at[end - lengths[pattern_id] + 2]  # skip the pattern's leading space
+            last = tokens[first + words[pattern_id] - 1]
+            spans.setdefault(pattern_id, []).append((tokens[first].start, last.end))
+        return spans
+
+
+def _anchor_options(query: Query, positive: bool = True) -> list[frozenset[Term]]:
+    """Sets of terms of which at least one must occur whenever the query is true.
+
+    Indexing a watchlist under one such set, rather than under all its terms, keeps watchlists
+    like ``a b c`` from being evaluated for every article that merely mentions ``b``.
+    """
+    if isinstance(query, Term):
+        return [frozenset((query,))] if positive else []
+    if isinstance(query, Not):
+        return _anchor_options(query.operand, not positive)
+    if isinstance(query, And | Or):
+        children = [_anchor_options(operand, positive) for operand in query.operands]
+        if isinstance(query, And) == positive:  # every operand must hold: any one anchors
+            return [option for options in children for option in options]
+        if not all(children):  # some operand can hold without any positive term
+            return []
+        return [frozenset().union(*(min(options, key=_anchor_cost) for options in children))]
+    raise TypeError(f"unknown query node {query!r}")
+
+
+def _anchor_cost(option: frozenset[Term]) -> tuple[int, int, int]:
+    """Fewer terms first, then fewer prefixes, then longer (rarer) words."""
+    prefixes = sum(term.kind == "prefix" for term in option)
+    length = sum(len(" ".join(term.words)) for term in option)
+    return len(option), prefixes, -length
+
+
+def _cheapest_anchor(query: Query) -> tuple[Term, ...]:
+    options = _anchor_options(query)
+    if not options:
+        return ()
+    return tuple(sorted(min(options, key=_anchor_cost), key=str))
+
+
+def _token_stream(tokens: list[Token]) -> tuple[str, dict[int, int]]:
+    """Tokens joined by single spaces, a newline between lines; maps stream offsets to tokens."""
+    parts = [" "]
+    token_at: dict[int, int] = {}
+    position = 1
+    for index, token in enumerate(tokens):
+        if token.line_break_before:
+            parts.append("\n ")
+            position += 2
+        token_at[position] = index
+        parts.append(token.text)
+        parts.append(" ")
+        position += len(token.text) + 1
+    return "".join(parts), token_at
+
+
+def _build_match(
+    watchlist: _CompiledWatchlist, title_scan: _ScannedText, text_scan: _ScannedText
+) -> Match:
+    """Collect the hits of the positive terms that fired: title first, then text, by position."""
+    title_groups: list[tuple[Hit, ...]] = []
+    text_groups: list[tuple[Hit, ...]] = []
+    firsts: list[tuple[int, int, int, int, str]] = []  # each term by its first hit, as hits sort
+    in_title, in_text = title_scan.pattern_ids, text_scan.pattern_ids
+    for order, slot in enumerate(watchlist.positive):
+        pattern_id, source = slot.pattern_id, slot.source
+        if pattern_id in in_title:
+            group = title_scan.hits(pattern_id, source, "title")
+            title_groups.append(group)
+            firsts.append((0, group[0].start, group[0].end, order, source))
+        if not slot.title_only and pattern_id in in_text:
+            group = text_scan.hits(pattern_id, source, "text")
+            text_groups.append(group)
+            if pattern_id not in in_title:
+                firsts.append((1, group[0].start, group[0].end, order, source))
+    firsts.sort()
+    terms = tuple(dict.fromkeys(first[-1] for first in firsts))
+    return Match(watchlist.watchlist_id, terms, _merged(title_groups) + _merged(text_groups))
+
+
+def _merged(groups: list[tuple[Hit, ...]]) -> tuple[Hit, ...]:
+    """Hits of several terms in one string, by position (each group is already in order)."""
+    if len(groups) <= 1:
+        return groups[0] if groups else ()
+    return tuple(sorted(itertools.chain.from_iterable(groups), key=_POSITION))
+
+
+_POSITION = operator.attrgetter("start", "end")

@@ -1,0 +1,134 @@
+"""`check-config` and the config loader: every error names file, line and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsradar.config import ConfigError, load_config
+from tests.conftest import Workspace
+
+SHIPPED = Path(__file__).resolve().parent.parent / "config"
+
+OUTLETS = """\
+outlets:
+  - id: rs
+    name: Responsible Statecraft
+    feeds: [https://responsiblestatecraft.org/feeds/feed.rss]
+    every: 15m
+"""
+
+
+def _write(tmp_path: Path, outlets: str, watchlists: str) -> Path:
+    (tmp_path / "outlets.yaml").write_text(outlets)
+    (tmp_path / "watchlists.yaml").write_text(watchlists)
+    return tmp_path
+
+
+def _problems(tmp_path: Path, outlets: str, watchlists: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, outlets, watchlists))
+    return [str(p) for p in caught.value.problems]
+
+
+def test_shipped_config_is_valid() -> None:
+    config = load_config(SHIPPED)
+    assert {o.id for o in config.outlets} >= {"responsible-statecraft"}
+    iraq = next(w for w in config.watchlists if w.id == "iraq-escalation")
+    assert iraq.open and iraq.outlets == "all"
+
+
+def test_keywords_shorthand_and_options(tmp_path: Path) -> None:
+    config = load_config(
+        _write(
+            tmp_path,
+            OUTLETS,
+            "watchlists:\n"
+            "  - id: m\n    title: M\n    keywords: [Kataib Hezbollah, militia]\n"
+            "    outlets: [rs]\n    chats: [-1001234567890]\n    min_hits: 2\n",
+        )
+    )
+    (watchlist,) = config.watchlists
+    assert watchlist.applies_to("rs") and not watchlist.applies_to("other")
+    assert watchlist.min_hits == 2 and watchlist.chats == [-1001234567890]
+
+
+def test_yaml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, OUTLETS, "watchlists:\n  - id: a\n    title: [unclosed\n")
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{tmp_path / 'watchlists.yaml'}:")
+    assert "invalid YAML" in problems[0]
+
+
+def test_every_problem_is_reported_with_its_line(tmp_path: Path) -> None:
+    outlets = OUTLETS + (
+        "  - id: Bad Id\n"  # line 6
+        "    name: Broken\n"
+        "    feeds: [not-a-url]\n"  # line 8
+        "    every: every now and then\n"  # line 9
+        "  - id: rs\n"  # line 10: duplicate
+        "    name: Again\n"
+        "    listing_pages: [https://example.org/]\n"
+        "    article_url_pattern: '(unclosed'\n"  # line 13
+    )
+    watchlists = (
+        "watchlists:\n"
+        "  - id: w1\n"
+        "    title: One\n"
+        "    query: 'Iraq OR'\n"  # line 4: dangling OR
+        "    chats: [12, abc]\n"  # line 5: not a number
+        "  - id: w2\n"
+        "    title: Two\n"
+        "    query: Iraq\n"
+        "    outlets: [rs, nowhere]\n"  # line 9: unknown outlet
+    )
+    problems = _problems(tmp_path, outlets, watchlists)
+    text = "\n".join(problems)
+    outlets_file, watchlists_file = tmp_path / "outlets.yaml", tmp_path / "watchlists.yaml"
+    assert f"{outlets_file}:6" in text and "lower-case" in text
+    assert f"{outlets_file}:8" in text and "not-a-url" in text
+    assert f"{outlets_file}:9" in text and "cron" in text
+    assert f"{outlets_file}:13" in text and "regular expression" in text
+    assert f"{watchlists_file}:4:" in text and "OR" in text
+    assert f"{watchlists_file}:5" in text and "abc" in text
+    # Unknown outlets are checked once both files are readable; the duplicate id too.
+    assert len(problems) >= 6
+
+
+def test_unknown_outlet_and_duplicate_ids(tmp_path: Path) -> None:
+    outlets = OUTLETS + "  - id: rs\n    name: Again\n    feeds: [https://example.org/feed]\n"
+    watchlists = (
+        "watchlists:\n  - id: w\n    title: W\n    query: Iraq\n    outlets: [nowhere]\n"
+        "  - id: w\n    title: W again\n    query: Iraq\n"
+    )
+    text = "\n".join(_problems(tmp_path, outlets, watchlists))
+    assert f"{tmp_path / 'outlets.yaml'}:6: duplicate id 'rs'" in text
+    assert f"{tmp_path / 'watchlists.yaml'}:6: duplicate id 'w'" in text
+    assert f"{tmp_path / 'watchlists.yaml'}:5:" in text and "unknown outlet id 'nowhere'" in text
+
+
+def test_query_error_points_at_the_column_in_the_file(tmp_path: Path) -> None:
+    watchlists = 'watchlists:\n  - id: w\n    title: W\n    query: \'Iraq "Al Asad\'\n'
+    (problem,) = _problems(tmp_path, OUTLETS, watchlists)
+    # The unbalanced quote is the 6th character of the query, which starts at column 13.
+    assert problem.startswith(f"{tmp_path / 'watchlists.yaml'}:4:18:"), problem
+    assert "quote" in problem
+
+
+def test_check_config_command(workspace: Workspace) -> None:
+    workspace.config_dir.mkdir()
+    (workspace.config_dir / "outlets.yaml").write_text(OUTLETS)
+    (workspace.config_dir / "watchlists.yaml").write_text(
+        "watchlists:\n  - id: w\n    title: W\n    query: '(Iraq'\n    chats: [1]\n"
+    )
+    broken = workspace.run("check-config")
+    assert broken.returncode == 2
+    assert "watchlists.yaml:4:13: watchlist 'w' query: unclosed '('" in broken.stderr
+
+    (workspace.config_dir / "watchlists.yaml").write_text(
+        "watchlists:\n  - id: w\n    title: W\n    query: '(Iraq)'\n    chats: [1]\n"
+    )
+    fixed = workspace.run("check-config", "--config", str(workspace.config_dir))
+    assert fixed.returncode == 0, fixed.stderr
+    assert "ok" in fixed.stdout

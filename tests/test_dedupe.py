@@ -1,0 +1,47 @@
+"""Canonical URLs and content fingerprints: the same article is recognised, different ones not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.dedupe import canonical_url, fingerprint
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def test_tracking_parameters_fragments_and_case_do_not_count() -> None:
+    base = canonical_url("https://responsiblestatecraft.org/us-strikes-iraq/")
+    for variant in (
+        "https://ResponsibleStatecraft.org/us-strikes-iraq/?utm_source=twitter&utm_medium=social",
+        "https://responsiblestatecraft.org:443/us-strikes-iraq/#comments",
+        "https://responsiblestatecraft.org/us-strikes-iraq/?fbclid=IwAR0abc",
+    ):
+        assert canonical_url(variant) == base
+    assert canonical_url("http://127.0.0.2:8080/a?b=2&a=1") == "http://127.0.0.2:8080/a?a=1&b=2"
+    assert canonical_url("https://x.org/a?page=2") != canonical_url("https://x.org/a?page=3")
+
+
+def _body(seed: str) -> str:
+    return (SEEDS / seed).read_text(encoding="utf-8")
+
+
+def test_small_edits_keep_the_fingerprint_near() -> None:
+    text = "\n\n".join(p for p in _body("001_f0e448838c8e65df.txt").split("\n\n")[4:24])
+    edited = text.replace("grim", "bleak").replace("Yesterday", "On Tuesday") + "\n\nUpdated."
+    original, changed = fingerprint(text), fingerprint(edited)
+    assert original.near(changed.simhash)
+
+
+def test_different_articles_are_far_apart() -> None:
+    a = fingerprint(_body("001_f0e448838c8e65df.txt"))
+    b = fingerprint(_body("004_ba0d1f7edb4551af.txt"))
+    c = fingerprint(_body("002_74a24966ff1a162a.txt"))
+    assert not a.near(b.simhash) and not a.near(c.simhash) and not b.near(c.simhash)
+    assert len({a.lead, b.lead, c.lead}) == 3
+
+
+def test_same_lead_is_recognised_even_with_other_stories_appended() -> None:
+    lead = "\n".join(_body("003_7aad2de8e4d28ce5.txt").splitlines()[:6])
+    alone = fingerprint(lead)
+    with_followers = fingerprint(_body("003_7aad2de8e4d28ce5.txt"))
+    assert alone.lead == with_followers.lead

@@ -1,0 +1,77 @@
+"""Schema migrations and the article store (dedupe, backfill)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, inspect, select
+
+from crawler.items import ArticleItem
+from newsradar.storage import Article, Database, SeenUrl
+from newsradar.storage.models import Base
+from newsradar.store import ArticleStore, BackfillPolicy
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+NOW = datetime.now(UTC)
+
+
+def test_migrations_create_exactly_the_models_schema(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'a.db'}")
+    with db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+    assert {"articles", "seen_urls", "matches", "outbox", "subscriptions", "chats", "outlet_health"} <= set(
+        inspect(db.engine).get_table_names()
+    )
+    Database(f"sqlite:///{tmp_path / 'a.db'}").close()  # migrating again is a no-op
+
+
+def _item(url: str, text: str, published: datetime | None, outlet: str = "rs") -> ArticleItem:
+    return ArticleItem(
+        outlet_id=outlet,
+        url=url,
+        requested_url=url,
+        html=None,
+        canonical_url=url,
+        title="T",
+        published=published,
+        text=text,
+    )
+
+
+def _store(tmp_path: Path, first_crawl: frozenset[str] = frozenset()) -> ArticleStore:
+    db = Database(f"sqlite:///{tmp_path / 's.db'}")
+    return ArticleStore(db, BackfillPolicy({"rs": timedelta(hours=24)}, first_crawl))
+
+
+def test_backfill_window_decides_what_may_alert(tmp_path: Path) -> None:
+    store = _store(tmp_path, first_crawl=frozenset({"rs"}))
+    seed = (SEEDS / "001_f0e448838c8e65df.txt").read_text().split("\n\n")
+    fresh = store.add(_item("https://rs.example/new/", seed[4], NOW - timedelta(hours=2)))
+    old = store.add(_item("https://rs.example/old/", seed[5], NOW - timedelta(days=3)))
+    undated = store.add(_item("https://rs.example/undated/", seed[6], None))
+    future = store.add(_item("https://rs.example/future/", seed[7], NOW + timedelta(days=2)))
+    assert fresh and fresh.alertable
+    assert old and not old.alertable
+    assert undated and not undated.alertable  # first crawl: an undated page may be years old
+    assert future and future.alertable and future.published <= datetime.now(UTC)
+
+    later = ArticleStore(store.db, BackfillPolicy({"rs": timedelta(hours=24)}, frozenset()))
+    undated_later = later.add(_item("https://rs.example/undated-2/", seed[8], None))
+    assert undated_later and undated_later.alertable
+
+
+def test_same_article_under_another_url_is_stored_once(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    text = (SEEDS / "000_c4b162fda6885b4b.txt").read_text()
+    assert store.add(_item("https://rs.example/a/", text, NOW)) is not None
+    assert store.add(_item("https://rs.example/a/?utm_source=x", text, NOW)) is None
+    assert store.add(_item("https://rs.example/qiosk/a/", text + "\n\nUpdated.", NOW)) is None
+    with store.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 1
+        assert session.get(SeenUrl, "https://rs.example/qiosk/a/") is not None
+    assert store.is_known("https://rs.example/qiosk/a/?utm_campaign=y")
+    assert not store.is_known("https://rs.example/b/")
