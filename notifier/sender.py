@@ -1,0 +1,378 @@
+"""Delivering one message to one chat, at Telegram's pace, with a precise account of the result.
+
+The sender knows nothing of the outbox: it answers with an Outcome so the caller can decide to
+mark the alert delivered, try again later, drop the chat or follow a group's migration. It never
+reports SENT unless Telegram accepted the message, and the bot token never leaves it: not in
+log lines, not in exception text, not in SendResult.error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import itertools
+import logging
+import sys
+import time
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from types import TracebackType
+from typing import Protocol, TextIO
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+logger = logging.getLogger(__name__)
+
+# The HTTP client logs every request URL, and Bot API URLs carry the token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+REDACTED = "[token]"
+DEFAULT_API_URL = "https://api.telegram.org"
+# Loggers of the bot client and its HTTP stack that may see URLs or tokens.
+CLIENT_LOGGERS = (
+    "telegram",
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "telegram.ext.Application",
+    "telegram.ext.Updater",
+    "telegram.request.BaseRequest",
+    "telegram.request.HTTPXRequest",
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+_CHAT_GONE_BAD_REQUESTS = (
+    "chat not found",
+    "peer_id_invalid",
+    "group chat was deactivated",
+    "user not found",
+)
+_MAX_BACKOFF = 30.0
+_PACER_PRUNE_SIZE = 10_000
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    RETRY_LATER = "retry_later"  # Telegram unreachable, overloaded or flooded: keep the alert
+    CHAT_GONE = "chat_gone"  # blocked, kicked or chat not found: stop sending to this chat
+    REJECTED = "rejected"  # Telegram refused this message itself: retrying will not help
+    MIGRATED = "migrated"  # the group became a supergroup: resend to new_chat_id
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message; `text` is Telegram HTML (parse_mode=HTML) for TelegramSender."""
+
+    chat_id: int
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    message_id: int | None = None
+    new_chat_id: int | None = None
+    error: str | None = None  # never contains the token
+    retry_after: float | None = None  # seconds Telegram asked to wait, when it did
+
+
+class Sender(Protocol):
+    async def send(self, message: Outgoing) -> SendResult: ...
+
+
+def redact(text: str, token: str) -> str:
+    """Remove the token (and its secret half, plain or URL-encoded) from text."""
+    if not token:
+        return text
+    secrets = [token, token.replace(":", "%3A"), token.replace(":", "%3a")]
+    _, _, secret = token.partition(":")
+    if len(secret) >= 8:
+        secrets.append(secret)
+    for value in secrets:
+        text = text.replace(value, REDACTED)
+    return text
+
+
+class _RedactingFilter(logging.Filter):
+    """Rewrites records of the client loggers so that no registered token is emitted."""
+
+    def __init__(self) -> None:
+        super().__init__("newsradar-token-redaction")
+        self.tokens: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.tokens:
+            return True
+        message = record.getMessage()
+        cleaned = self._clean(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info:
+            formatted = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self._clean(formatted)
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        return True
+
+    def _clean(self, text: str) -> str:
+        for token in self.tokens:
+            text = redact(text, token)
+        return text
+
+
+_REDACTION = _RedactingFilter()
+
+
+def protect_token(token: str, loggers: Iterable[str] = CLIENT_LOGGERS) -> None:
+    """Keep `token` out of everything the bot client and its HTTP stack log.
+
+    Call before creating any Bot or Application that uses the token (the bot client logs its
+    API URL when it is created)."""
+    if token:
+        _REDACTION.tokens.add(token)
+    for name in loggers:
+        named = logging.getLogger(name)
+        if _REDACTION not in named.filters:
+            named.addFilter(_REDACTION)
+
+
+class _Pacer:
+    """Hands out send slots so that every rate limit holds: each key gets one slot per interval.
+
+    Slots are reserved before sleeping, so concurrent callers queue up instead of racing."""
+
+    def __init__(self) -> None:
+        self._next_slot: dict[object, float] = {}
+
+    async def wait(self, key: object, interval: float) -> None:
+        if interval <= 0:
+            return
+        now = time.monotonic()
+        slot = max(now, self._next_slot.get(key, now))
+        self._next_slot[key] = slot + interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    def hold(self, key: object, seconds: float) -> None:
+        """Push the next slot of `key` at least `seconds` into the future."""
+        until = time.monotonic() + seconds
+        self._next_slot[key] = max(self._next_slot.get(key, until), until)
+
+    def __len__(self) -> int:
+        return len(self._next_slot)
+
+    def forget_idle(self) -> None:
+        """Drop keys whose next slot has passed: they no longer constrain anyone."""
+        now = time.monotonic()
+        for key in [k for k, slot in self._next_slot.items() if slot < now]:
+            del self._next_slot[key]
+
+
+_OVERALL = "overall"
+
+
+class TelegramSender:
+    """Sends through the Bot API; use as an async context manager."""
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str = DEFAULT_API_URL,
+        *,
+        overall_per_second: float = 30,
+        per_chat_interval: float = 1.0,
+        group_per_minute: int = 20,
+        max_attempts: int = 4,
+        timeout: float = 10.0,
+        retry_backoff: float = 1.0,
+        max_retry_after: float = 60.0,
+    ) -> None:
+        """`retry_backoff` is the first pause after a network error (doubling after each);
+        a 429 asking to wait longer than `max_retry_after` is returned as RETRY_LATER at once."""
+        if not token:
+            raise ValueError("a bot token is required")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        protect_token(token)
+        self._token = token
+        self._overall_interval = 1.0 / overall_per_second if overall_per_second > 0 else 0.0
+        self._chat_interval = per_chat_interval
+        self._group_interval = 60.0 / group_per_minute if group_per_minute > 0 else 0.0
+        self._max_attempts = max_attempts
+        self._retry_backoff = retry_backoff
+        self._max_retry_after = max_retry_after
+        base = api_url.rstrip("/")
+        # The bot client wants a second connection pool for polling; this one is never used.
+        self._requests = (
+            HTTPXRequest(
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                pool_timeout=timeout,
+            ),
+            HTTPXRequest(connection_pool_size=1),
+        )
+        self._bot = Bot(
+            token,
+            base_url=f"{base}/bot",
+            base_file_url=f"{base}/file/bot",
+            request=self._requests[0],
+            get_updates_request=self._requests[1],
+        )
+        self._pacer = _Pacer()
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._chat_users: dict[int, int] = {}
+        self._started = False
+
+    async def __aenter__(self) -> TelegramSender:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Open the HTTP connection pool; no request is made, so this works offline."""
+        if not self._started:
+            await asyncio.gather(*(request.initialize() for request in self._requests))
+            self._started = True
+
+    async def close(self) -> None:
+        if self._started:
+            await asyncio.gather(*(request.shutdown() for request in self._requests))
+            self._started = False
+
+    async def send(self, message: Outgoing) -> SendResult:
+        """Deliver one message; messages to one chat go out one at a time, in call order."""
+        if not self._started:
+            await self.start()
+        chat_id = message.chat_id
+        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
+        self._chat_users[chat_id] = self._chat_users.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                return await self._send_with_retries(message)
+        finally:
+            self._chat_users[chat_id] -= 1
+            if not self._chat_users[chat_id]:
+                del self._chat_users[chat_id], self._chat_locks[chat_id]
+            if len(self._pacer) > _PACER_PRUNE_SIZE:
+                self._pacer.forget_idle()
+
+    async def _send_with_retries(self, message: Outgoing) -> SendResult:
+        error = "not attempted"
+        for attempt in range(1, self._max_attempts + 1):
+            await self._wait_for_slot(message.chat_id)
+            try:
+                sent = await self._bot.send_message(
+                    chat_id=message.chat_id,
+                    text=message.text,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    reply_markup=message.reply_markup,
+                )
+            except RetryAfter as exc:
+                wait = _retry_after_seconds(exc)
+                error = self._describe(exc)
+                # Flood control usually covers the whole bot: hold every chat, not just this one.
+                self._pacer.hold(_OVERALL, wait)
+                if wait > self._max_retry_after or attempt == self._max_attempts:
+                    return SendResult(Outcome.RETRY_LATER, error=error, retry_after=wait)
+                logger.info("Telegram asked to wait %.1fs before sending again", wait)
+                await asyncio.sleep(wait)
+            except ChatMigrated as exc:
+                return SendResult(
+                    Outcome.MIGRATED, new_chat_id=int(exc.new_chat_id), error=self._describe(exc)
+                )
+            except Forbidden as exc:
+                return SendResult(Outcome.CHAT_GONE, error=self._describe(exc))
+            except InvalidToken as exc:
+                # A configuration problem: nothing can be sent until the token is fixed.
+                return SendResult(Outcome.RETRY_LATER, error=self._describe(exc))
+            except BadRequest as exc:
+                lowered = exc.message.lower()
+                if any(reason in lowered for reason in _CHAT_GONE_BAD_REQUESTS):
+                    return SendResult(Outcome.CHAT_GONE, error=self._describe(exc))
+                return SendResult(Outcome.REJECTED, error=self._describe(exc))
+            except (NetworkError, TelegramError) as exc:  # timeouts, 5xx, connection failures
+                error = self._describe(exc)
+                if attempt < self._max_attempts:
+                    pause = min(self._retry_backoff * 2 ** (attempt - 1), _MAX_BACKOFF)
+                    logger.info(
+                        "sending to chat %s failed (%s); retry %d in %.2fs",
+                        message.chat_id,
+                        error,
+                        attempt,
+                        pause,
+                    )
+                    await asyncio.sleep(pause)
+            else:
+                return SendResult(Outcome.SENT, message_id=sent.message_id)
+        return SendResult(Outcome.RETRY_LATER, error=error)
+
+    async def _wait_for_slot(self, chat_id: int) -> None:
+        await self._pacer.wait(("chat", chat_id), self._chat_interval)
+        if chat_id < 0:
+            await self._pacer.wait(("group", chat_id), self._group_interval)
+        await self._pacer.wait(_OVERALL, self._overall_interval)
+
+    def _describe(self, exc: BaseException) -> str:
+        return redact(f"{type(exc).__name__}: {exc}", self._token)
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+class StdoutSender:
+    """Prints messages instead of sending them (no bot token configured); always SENT."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._message_ids = itertools.count(1)
+
+    async def __aenter__(self) -> StdoutSender:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def send(self, message: Outgoing) -> SendResult:
+        stream = self._stream if self._stream is not None else sys.stdout
+        stream.write(f"--- to chat {message.chat_id} ---\n{message.text.rstrip()}\n\n")
+        stream.flush()
+        return SendResult(Outcome.SENT, message_id=next(self._message_ids))
