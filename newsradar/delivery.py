@@ -12,20 +12,15 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import select, update
 
 from newsradar.config import Config
 from newsradar.storage import Article, Chat, Database, OutboxRow, Subscription, utcnow
 from notifier.render import AlertView, render_alert, render_plain
-from notifier.sender import Outcome, Outgoing, SendResult
+from notifier.sender import Outcome, Outgoing, Sender, SendResult
 
 MAX_ATTEMPTS = 20
-
-
-class Sender(Protocol):
-    async def send(self, message: Outgoing) -> SendResult: ...
 
 
 @dataclass

@@ -109,7 +109,7 @@ def test_unknown_outlet_and_duplicate_ids(tmp_path: Path) -> None:
 
 
 def test_query_error_points_at_the_column_in_the_file(tmp_path: Path) -> None:
-    watchlists = 'watchlists:\n  - id: w\n    title: W\n    query: \'Iraq "Al Asad\'\n'
+    watchlists = "watchlists:\n  - id: w\n    title: W\n    query: 'Iraq \"Al Asad'\n"
     (problem,) = _problems(tmp_path, OUTLETS, watchlists)
     # The unbalanced quote is the 6th character of the query, which starts at column 13.
     assert problem.startswith(f"{tmp_path / 'watchlists.yaml'}:4:18:"), problem

@@ -59,7 +59,10 @@ def test_not_a_feed(body: bytes) -> None:
 
 def test_sitemap_index_and_news_sitemap() -> None:
     index = parse_sitemap(INDEX)
-    assert index.sitemaps == ["https://wp.example/post-sitemap.xml", "https://wp.example/news-sitemap.xml"]
+    assert index.sitemaps == [
+        "https://wp.example/post-sitemap.xml",
+        "https://wp.example/news-sitemap.xml",
+    ]
     assert index.pages == []
 
     news = parse_sitemap(NEWS)
@@ -69,7 +72,9 @@ def test_sitemap_index_and_news_sitemap() -> None:
     assert news.pages[1].published == datetime(2024, 8, 1, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("body", [b"", b"<html><p>hello</p></html>", b"not xml at all", gzip.compress(INDEX)])
+@pytest.mark.parametrize(
+    "body", [b"", b"<html><p>hello</p></html>", b"not xml at all", gzip.compress(INDEX)]
+)
 def test_not_a_sitemap(body: bytes) -> None:
     with pytest.raises(DiscoveryError, match="not a sitemap"):
         parse_sitemap(body)

@@ -23,9 +23,15 @@ def test_migrations_create_exactly_the_models_schema(tmp_path: Path) -> None:
     with db.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
-    assert {"articles", "seen_urls", "matches", "outbox", "subscriptions", "chats", "outlet_health"} <= set(
-        inspect(db.engine).get_table_names()
-    )
+    assert {
+        "articles",
+        "seen_urls",
+        "matches",
+        "outbox",
+        "subscriptions",
+        "chats",
+        "outlet_health",
+    } <= set(inspect(db.engine).get_table_names())
     Database(f"sqlite:///{tmp_path / 'a.db'}").close()  # migrating again is a no-op
 
 

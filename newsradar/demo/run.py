@@ -1,4 +1,4 @@
-"""`newsradar demo`: the whole cycle against the bundled sample outlets, nothing leaving the machine.
+"""`newsradar demo`: the whole cycle against bundled sample outlets; nothing leaves the machine.
 
 The sample outlets are served on loopback addresses, the configuration and the database are
 temporary, and alerts are printed instead of sent.
