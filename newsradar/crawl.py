@@ -56,6 +56,10 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
             "TELNETCONSOLE_ENABLED": False,
             "LOG_LEVEL": log_level,
             "LOG_INSTALL_ROOT_HANDLER": False,
+            "DOWNLOADER_MIDDLEWARES": {
+                "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+                "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
+            },
             "ITEM_PIPELINES": {
                 "crawler.pipelines.ExtractPipeline": 100,
                 "newsradar.store.StorePipeline": 500,
@@ -81,8 +85,9 @@ def crawl(
     )
     store = ArticleStore(db, policy)
     if log_level != "DEBUG":
-        # An unreachable outlet is reported once, by its outlet run; not also as a traceback.
-        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
+        # An unreachable outlet is reported once, by its outlet run; not also by each component.
+        for component in ("robotstxt", "retry"):
+            logging.getLogger(f"scrapy.downloadermiddlewares.{component}").setLevel(logging.CRITICAL)
     process = CrawlerProcess(scrapy_settings(config, log_level))
     crawler = process.create_crawler(OutletSpider)
     process.crawl(

@@ -63,6 +63,7 @@ class SampleSite:
         self._route = route
         self._lock = threading.Lock()
         self._requests: collections.Counter[str] = collections.Counter()
+        self.user_agents: set[str] = set()  # every User-Agent that asked, to check honesty
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -127,6 +128,7 @@ def _handler_for(site: SampleSite) -> type[BaseHTTPRequestHandler]:
             self._serve(send_body=False)
 
         def _serve(self, *, send_body: bool) -> None:
+            site.user_agents.add(self.headers.get("User-Agent", ""))
             response = site.respond(urlsplit(self.path).path)
             payload = response.body.encode("utf-8")
             etag = '"' + hashlib.sha1(payload).hexdigest()[:16] + '"'

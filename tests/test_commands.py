@@ -1,0 +1,102 @@
+"""The other commands against a real crawl: extract, backtest, status; politeness of the crawl."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+
+from newsradar.demo.content import STATECRAFT_ARTICLES
+from newsradar.demo.server import SampleOutlets
+from tests.conftest import NEWSRADAR, Workspace
+
+IRAQ = {"id": "iraq", "title": "Iraq", "query": "Iraq militia*", "chats": [7]}
+
+
+def _fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()
+
+
+def test_extract_files_and_stdin(workspace: Workspace, sample_outlets: SampleOutlets) -> None:
+    article = STATECRAFT_ARTICLES[0]
+    url = sample_outlets.article_url(article)
+    page = workspace.root / "page.html"
+    page.write_bytes(_fetch(url))
+
+    result = workspace.run("extract", str(page), "missing.html", "--url", url)
+
+    assert result.returncode == 1  # one input could not be read
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["path"] == str(page)
+    assert first["title"] == article.title
+    assert first["url"] == url
+    assert first["language"] == "en"
+    assert first["published"].startswith(
+        str(sample_outlets.sites["statecraft"].published(article).year)
+    )
+    assert first["text"] == article.body_text
+    assert second["path"] == "missing.html" and "cannot read" in second["error"]
+
+    piped = subprocess.run(
+        [str(NEWSRADAR), "extract", "-"],
+        input=page.read_bytes(),
+        capture_output=True,
+        check=False,
+        env=workspace.env(),
+    )
+    assert piped.returncode == 0
+    record = json.loads(piped.stdout)
+    assert record["path"] == "-" and record["text"] == article.body_text
+
+
+def test_backtest_lists_matches_newest_first(
+    workspace: Workspace, sample_outlets: SampleOutlets
+) -> None:
+    workspace.write_config(sample_outlets.outlets_config(), [IRAQ])
+    assert workspace.run("run-once").returncode == 0
+
+    recent = workspace.run("backtest", "iraq", "--since", "7d")
+    everything = workspace.run("backtest", "iraq", "--since", "90d")
+    adhoc = workspace.run("backtest", "--query", 'title:"Cornered in Iraq"', "--since", "90d")
+
+    assert recent.returncode == everything.returncode == adhoc.returncode == 0
+    lines = everything.stdout.splitlines()
+    assert any("Can Escalation be Prevented in Iraq?" in line for line in lines)  # old, now shown
+    assert not any(
+        "Can Escalation be Prevented in Iraq?" in line for line in recent.stdout.splitlines()
+    )
+    dates = [line[:16] for line in lines]
+    assert dates == sorted(dates, reverse=True)
+    assert all("[" in line and "Iraq" in line.split("[")[-1] for line in lines)  # terms shown
+    assert adhoc.stdout.count("\n") == 1 and "Cornered in Iraq" in adhoc.stdout
+
+    bad = workspace.run("backtest", "--query", "Iraq OR")
+    assert bad.returncode == 2 and "OR" in bad.stderr
+
+
+def test_crawl_is_polite(workspace: Workspace, sample_outlets: SampleOutlets) -> None:
+    outlets = sample_outlets.outlets_config()
+    statecraft = next(o for o in outlets if o["id"] == "statecraft")
+    statecraft["listing_pages"] = [
+        *statecraft["listing_pages"],
+        statecraft["feeds"][0].replace("/feeds/feed.rss", "/search"),
+    ]
+    workspace.write_config(outlets, [IRAQ], crawl={"contact_url": "https://radar.example/about"})
+
+    assert workspace.run("run-once").returncode == 0
+
+    requests = sample_outlets.requests("statecraft")
+    assert requests["/robots.txt"] == 1
+    assert "/search" not in requests  # disallowed by robots.txt
+    assert not any(path.startswith("/latest/") for path in requests)  # not article URLs
+    agents = sample_outlets.sites["statecraft"].user_agents
+    assert len(agents) == 1 and agents.pop().startswith("newsradar/")
+    assert all(
+        ua.endswith("(+https://radar.example/about)")
+        for site in sample_outlets.sites.values()
+        for ua in site.user_agents
+    )
+    status = workspace.run("status")
+    line = next(line for line in status.stdout.splitlines() if line.startswith("statecraft"))
+    assert "robots.txt" in line
