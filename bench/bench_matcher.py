@@ -20,7 +20,7 @@ from pathlib import Path
 from notifier.matcher import Matcher
 from notifier.query import Query, normalize, parse_query
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 TEMPLATES = (  # each has exactly ten terms
     '"{0} {1}" OR ({2} ({3}* OR {4} OR {5})) OR title:{6} OR {7} -{8} -"{9} {10}" -{11}',
     "{0} {1} OR {2} OR {3}* ({4} OR {5} OR {6} OR {7}) -{8} -{9}",

@@ -87,7 +87,9 @@ def crawl(
     if log_level != "DEBUG":
         # An unreachable outlet is reported once, by its outlet run; not also by each component.
         for component in ("robotstxt", "retry"):
-            logging.getLogger(f"scrapy.downloadermiddlewares.{component}").setLevel(logging.CRITICAL)
+            logging.getLogger(f"scrapy.downloadermiddlewares.{component}").setLevel(
+                logging.CRITICAL
+            )
     process = CrawlerProcess(scrapy_settings(config, log_level))
     crawler = process.create_crawler(OutletSpider)
     process.crawl(

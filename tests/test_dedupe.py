@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from crawler.dedupe import canonical_url, fingerprint
-
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+from tests.support import SEEDS
 
 
 def test_tracking_parameters_fragments_and_case_do_not_count() -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
 from notifier.matcher import Hit, Match, Matcher
 from notifier.query import normalize, parse_query
+from tests.support import SEEDS
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 DESIGN_QUERY = '"Al Asad" OR (Iraq AND (militia* OR strike*)) -sports'
 
 

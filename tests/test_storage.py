@@ -13,8 +13,8 @@ from crawler.items import ArticleItem
 from newsradar.storage import Article, Database, SeenUrl
 from newsradar.storage.models import Base
 from newsradar.store import ArticleStore, BackfillPolicy
+from tests.support import SEEDS
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 NOW = datetime.now(UTC)
 
 
