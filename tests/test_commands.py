@@ -100,3 +100,15 @@ def test_crawl_is_polite(workspace: Workspace, sample_outlets: SampleOutlets) ->
     status = workspace.run("status")
     line = next(line for line in status.stdout.splitlines() if line.startswith("statecraft"))
     assert "robots.txt" in line
+
+
+def test_demo_prints_the_alerts_it_would_send(workspace: Workspace) -> None:
+    result = workspace.run("demo")
+
+    assert result.returncode == 0, result.stderr
+    assert "--- to chat 100000001 ---" in result.stdout
+    assert "Cornered in Iraq" in result.stdout
+    assert "US strikes in Iraq show risk of escalation to wider war" in result.stdout
+    assert result.stdout.count("US strikes in Iraq show risk of escalation to wider war\n") == 1
+    assert "Can Escalation be Prevented in Iraq?" not in result.stdout  # back catalogue
+    assert "1 duplicates recognised" in result.stderr
