@@ -8,7 +8,7 @@ same transaction that marks the article matched, so a crash never loses or doubl
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -32,7 +32,6 @@ class MatchReport:
     articles: int = 0
     matches: int = 0
     alerts_queued: int = 0
-    by_watchlist: dict[str, int] = field(default_factory=dict)
 
 
 class AlertQueue:
@@ -80,9 +79,6 @@ class AlertQueue:
         per_chat: dict[int, list[Match]] = defaultdict(list)
         for match in matches:
             report.matches += 1
-            report.by_watchlist[match.watchlist_id] = (
-                report.by_watchlist.get(match.watchlist_id, 0) + 1
-            )
             session.add(
                 MatchRow(
                     article_id=article.id, watchlist_id=match.watchlist_id, terms=list(match.terms)

@@ -6,6 +6,7 @@ import sys
 
 from sqlalchemy import func, select
 
+from newsradar.alerts import build_matcher
 from newsradar.config import Config, parse_duration
 from newsradar.settings import Settings
 from newsradar.storage import Article, Database, utcnow
@@ -34,11 +35,7 @@ def backtest(
                 file=sys.stderr,
             )
             return 2
-        matcher = Matcher(
-            [(watchlist.id, watchlist.query)],
-            min_hits={watchlist.id: watchlist.min_hits},
-            title_only={watchlist.id} if watchlist.title_only else (),
-        )
+        matcher = build_matcher((watchlist,))
         outlets = watchlist.outlets
     else:
         try:

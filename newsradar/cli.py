@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from newsradar.config import Config, ConfigError, load_config
@@ -175,10 +174,6 @@ def _not_yet(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr,
     )
     return EXIT_FAILED
-
-
-def iso_date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "(undated)"
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import yaml
 from apscheduler.triggers.cron import CronTrigger
@@ -248,15 +248,15 @@ def load_config(directory: Path | str) -> Config:
     outlets = _load(directory / OUTLETS_FILE, OutletsFile, problems)
     watchlists = _load(directory / WATCHLISTS_FILE, WatchlistsFile, problems)
     if outlets is not None:
-        _check_unique(
-            directory / OUTLETS_FILE, "outlets", [o.id for o in outlets.outlets], problems
-        )
+        ids = [o.id for o in outlets.model.outlets]
+        _check_unique(directory / OUTLETS_FILE, outlets, "outlets", ids, problems)
     if watchlists is not None:
         path = directory / WATCHLISTS_FILE
-        _check_unique(path, "watchlists", [w.id for w in watchlists.watchlists], problems)
+        ids = [w.id for w in watchlists.model.watchlists]
+        _check_unique(path, watchlists, "watchlists", ids, problems)
         if outlets is not None:
-            known = {o.id for o in outlets.outlets}
-            for index, watchlist in enumerate(watchlists.watchlists):
+            known = {o.id for o in outlets.model.outlets}
+            for index, watchlist in enumerate(watchlists.model.watchlists):
                 if watchlist.outlets == "all":
                     continue
                 for position, outlet_id in enumerate(watchlist.outlets):
@@ -264,17 +264,34 @@ def load_config(directory: Path | str) -> Config:
                         problems.append(
                             ConfigProblem(
                                 path,
-                                _line_of(path, ("watchlists", index, "outlets", position)),
+                                watchlists.line_of(("watchlists", index, "outlets", position)),
                                 f"watchlist {watchlist.id!r}: unknown outlet id {outlet_id!r}"
                                 f" (known: {', '.join(sorted(known))})",
                             )
                         )
     if problems or outlets is None or watchlists is None:
         raise ConfigError(problems)
-    return Config(directory, outlets.crawl, tuple(outlets.outlets), tuple(watchlists.watchlists))
+    return Config(
+        directory,
+        outlets.model.crawl,
+        tuple(outlets.model.outlets),
+        tuple(watchlists.model.watchlists),
+    )
 
 
-def _load(path: Path, model: type[_M], problems: list[ConfigProblem]) -> _M | None:
+@dataclass(frozen=True)
+class _Loaded(Generic[_M]):
+    """A validated file and its YAML node tree, kept for the line numbers of later checks."""
+
+    model: _M
+    root: yaml.Node
+
+    def line_of(self, location: tuple[Any, ...]) -> int | None:
+        node = _node_at(self.root, location)
+        return node.start_mark.line + 1 if node is not None else None
+
+
+def _load(path: Path, model: type[_M], problems: list[ConfigProblem]) -> _Loaded[_M] | None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -283,9 +300,10 @@ def _load(path: Path, model: type[_M], problems: list[ConfigProblem]) -> _M | No
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(ConfigProblem(path, None, f"cannot read: {exc}"))
         return None
+    loader = yaml.SafeLoader(text)
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -295,11 +313,13 @@ def _load(path: Path, model: type[_M], problems: list[ConfigProblem]) -> _M | No
     except yaml.YAMLError as exc:
         problems.append(ConfigProblem(path, None, f"invalid YAML: {exc}"))
         return None
-    if not isinstance(data, dict):
+    finally:
+        loader.dispose()
+    if root is None or not isinstance(data, dict):
         problems.append(ConfigProblem(path, 1, f"expected a mapping with '{_top_key(model)}:'"))
         return None
     try:
-        return model.model_validate(data)
+        return _Loaded(model.model_validate(data), root)
     except ValidationError as exc:
         for error in exc.errors():
             problems.append(_problem_from(path, root, error))
@@ -384,22 +404,16 @@ def _child(node: yaml.Node | None, part: Any) -> yaml.Node | None:
     return None
 
 
-def _line_of(path: Path, location: tuple[Any, ...]) -> int | None:
-    try:
-        node = _node_at(yaml.compose(path.read_text(encoding="utf-8")), location)
-    except (OSError, yaml.YAMLError):
-        return None
-    return node.start_mark.line + 1 if node is not None else None
-
-
-def _check_unique(path: Path, key: str, ids: list[str], problems: list[ConfigProblem]) -> None:
+def _check_unique(
+    path: Path, loaded: _Loaded[Any], key: str, ids: list[str], problems: list[ConfigProblem]
+) -> None:
     seen: dict[str, int] = {}
     for index, ident in enumerate(ids):
         if ident in seen:
             problems.append(
                 ConfigProblem(
                     path,
-                    _line_of(path, (key, index, "id")),
+                    loaded.line_of((key, index, "id")),
                     f"duplicate id {ident!r} (first used by entry #{seen[ident] + 1})",
                 )
             )

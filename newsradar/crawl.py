@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from importlib.metadata import version
-from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -126,7 +125,7 @@ def record_health(db: Database, runs: dict[str, OutletRun]) -> None:
 
 def summary_line(run: OutletRun, name: str) -> str:
     state = "FAILED" if run.failed else "ok"
-    parts: list[Any] = [
+    parts = [
         f"{run.outlet_id} ({name}): {state}",
         f"{run.new_urls} new URLs",
         f"{run.articles} articles stored",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from notifier.redaction import redact
+
 
 class RedactToken(logging.Filter):
     """Replaces the token wherever it appears in a record, arguments and traceback included."""
@@ -14,15 +16,14 @@ class RedactToken(logging.Filter):
         self.token = token
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            message = record.getMessage()
-            if record.exc_info and not record.exc_text:
-                record.exc_text = logging.Formatter().formatException(record.exc_info)
-            record.msg = message.replace(self.token, "[token]")
-            record.args = None
-            if record.exc_text:
-                record.exc_text = record.exc_text.replace(self.token, "[token]")
-            record.exc_info = None if record.exc_text else record.exc_info
+        if not self.token:
+            return True
+        record.msg, record.args = redact(record.getMessage(), self.token), None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.token)
         return True
 
 

@@ -35,12 +35,13 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from notifier.redaction import redact
+
 logger = logging.getLogger(__name__)
 
 # The HTTP client logs every request URL, and Bot API URLs carry the token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
-REDACTED = "[token]"
 DEFAULT_API_URL = "https://api.telegram.org"
 # Loggers of the bot client and its HTTP stack that may see URLs or tokens.
 CLIENT_LOGGERS = (
@@ -96,19 +97,6 @@ class SendResult:
 
 class Sender(Protocol):
     async def send(self, message: Outgoing) -> SendResult: ...
-
-
-def redact(text: str, token: str) -> str:
-    """Remove the token (and its secret half, plain or URL-encoded) from text."""
-    if not token:
-        return text
-    secrets = [token, token.replace(":", "%3A"), token.replace(":", "%3a")]
-    _, _, secret = token.partition(":")
-    if len(secret) >= 8:
-        secrets.append(secret)
-    for value in secrets:
-        text = text.replace(value, REDACTED)
-    return text
 
 
 class _RedactingFilter(logging.Filter):

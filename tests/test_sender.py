@@ -14,13 +14,13 @@ from typing import Any, TypeVar
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from notifier.redaction import redact
 from notifier.sender import (
     Outcome,
     Outgoing,
     SendResult,
     StdoutSender,
     TelegramSender,
-    redact,
 )
 from tests.support.botapi import FakeBotApi
 
