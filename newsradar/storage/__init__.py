@@ -4,7 +4,10 @@ from newsradar.storage.db import Database
 from newsradar.storage.models import (
     Article,
     Chat,
+    ChatWatchlist,
+    DiscoveryCache,
     MatchRow,
+    Mute,
     OutboxRow,
     OutletHealth,
     SeenUrl,
@@ -15,8 +18,11 @@ from newsradar.storage.models import (
 __all__ = [
     "Article",
     "Chat",
+    "ChatWatchlist",
     "Database",
+    "DiscoveryCache",
     "MatchRow",
+    "Mute",
     "OutboxRow",
     "OutletHealth",
     "SeenUrl",

@@ -89,6 +89,20 @@ class SeenUrl(Base):
     outlet_id: Mapped[str] = mapped_column(String(100))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Refreshed when a discovery source lists the URL again; entries expire by it.
+    last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class DiscoveryCache(Base):
+    """Validators of a feed, sitemap or listing page, for conditional GET on the next crawl."""
+
+    __tablename__ = "discovery_cache"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    outlet_id: Mapped[str] = mapped_column(String(100), index=True)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MatchRow(Base):
@@ -119,6 +133,9 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A sender process holding the row while it is on the wire; a stale claim is taken over.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("article_id", "chat_id", name="uq_outbox_article_chat"),
@@ -134,6 +151,8 @@ class Chat(Base):
     gone: Mapped[bool] = mapped_column(Boolean, default=False)
     digest: Mapped[str] = mapped_column(String(16), default="off")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str | None] = mapped_column(String(16))  # private, group, supergroup, channel
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Subscription(Base):
@@ -144,6 +163,27 @@ class Subscription(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     watchlist_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChatWatchlist(Base):
+    """A subscriber's own query (`/watch`), matched like an operator's watchlist."""
+
+    __tablename__ = "chat_watchlists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Mute(Base):
+    """A chat silenced one watchlist until a time (the alert's "mute for a day" button)."""
+
+    __tablename__ = "mutes"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    watchlist_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class OutletHealth(Base):
@@ -159,3 +199,11 @@ class OutletHealth(Base):
     articles_last_run: Mapped[int] = mapped_column(Integer, default=0)
     articles_total: Mapped[int] = mapped_column(Integer, default=0)
     pages_without_text_last_run: Mapped[int] = mapped_column(Integer, default=0)
+    pages_fetched_last_run: Mapped[int] = mapped_column(Integer, default=0)
+    extraction_failures_total: Mapped[int] = mapped_column(Integer, default=0)
+    # Median body length of recent runs: a run far below it means the layout changed.
+    typical_text_chars: Mapped[int | None] = mapped_column(Integer)
+    text_chars_last_run: Mapped[int | None] = mapped_column(Integer)
+    # Operator alerts already sent for the current trouble; cleared by the recovery message.
+    failing_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    layout_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
