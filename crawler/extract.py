@@ -1,18 +1,24 @@
 """Extraction stage: turn one fetched HTML page into one clean article.
 
-The main-text engine is trafilatura; around it this module adds what news pages need and the
-engine lacks: infinite-scroll pages that stack several full articles in one DOM are cut to the
-first one, the headline and dek are not repeated at the start of the body, boilerplate paragraphs
-(teaser rails, newsletter boxes, photo credits, author bios, quote widgets, page anchors, language
-switchers) are dropped, and the metadata is read with the precision alerts need (full timestamps,
-canonical URLs).
+The main-text engine is trafilatura in its fast mode (its comparison with other extractors costs
+time and tends to prefer longer blocks of teasers); the page is parsed once and the tree handed
+to it. Around the engine this module adds what news pages need and the engine lacks. Before
+extraction: infinite-scroll pages that stack several full articles are cut to the first one;
+known boilerplate blocks are pruned; in the region of the article's own container (the element
+holding most of the paragraph text), whitespace that only a soon-removed element carried is moved
+outside it, the parts of a body split around ads are joined, the container is kept from being
+discarded for a boilerplate-looking class name and marked as the article on div-only pages, and
+blocks made of link text alone (teasers, promotions) are dropped. After it: the outlet's learned
+template paragraphs (crawler.template), the repeated headline and dek, and boilerplate paragraphs
+(newsletter boxes, photo credits, author bios, quote widgets, page anchors) go. The metadata is
+read from what the page declares.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,16 +27,65 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
+from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
 # Boilerplate containers recognisable by their markup on many sites; pruned before extraction.
-BOILERPLATE_XPATHS = (
+# Raw-markup words that tell whether the (costlier) tree searches below can match at all.
+BOILERPLATE_HINTS = (
+    "author-bio",
+    "author__bio",
+    "photo-credit",
+    "newsletter-box",
+    "language-switcher",
+    "lang-item",
+    "of page",
+)
+WIX_HINTS = ("main_MF", "SITE_CONTAINER")
+BOILERPLATE = etree.XPath(
     "//*[contains(@class, 'author-bio') or contains(@class, 'author__bio')"
     " or contains(@class, 'photo-credit') or contains(@class, 'newsletter-box')"
-    " or contains(@class, 'language-switcher') or contains(@class, 'lang-item')]",
-    "//*[@aria-label='top of page' or @aria-label='bottom of page']",
+    " or contains(@class, 'language-switcher') or contains(@class, 'lang-item')"
+    " or @aria-label='top of page' or @aria-label='bottom of page']"
 )
+# Elements whose text ends in whitespace while the text right after them starts a word: when the
+# element is removed (an empty ad slot, a share widget) that whitespace must stay.
+SPACE_CARRIERS = etree.XPath(
+    ".//*[following-sibling::node()[1][self::text()]"
+    "[translate(substring(., 1, 1), ' \t\n\r\u00a0', '') != '']]"
+    "[string-length(.) > 0][translate(substring(., string-length(.)), ' \t\n\r\u00a0', '') = '']"
+)
+# Class/id words for which trafilatura discards a whole container ("sidebar", "widget",
+# "navbar", ... matched anywhere in the attribute, so "widget--post" or "...-article-wrap"
+# under a "...bar" class go too). Applied only to the article's own container chain.
+DISCARD_LOOKING = re.compile(
+    r"bar|nav|menu|widget|meta|slide|viewport|overlay|options|expand|share|social|viral|banner"
+    r"|button|author|byline|tags|footer|elated|next-|-stories|most-popular|more-on|consent"
+    r"|permission|modal|rating|attachment|timestamp|user-|-icon|infos|newsletter|syndication"
+    r"|^ad$|-ad-|^ad-|dfpad|outbrain|taboola|criteo|paid-?content|embed|premium|teaser"
+    r"|obfuscated|blurred|yin|nfoline|message",
+    re.IGNORECASE,
+)
+# Blocks holding a link (in-page anchors aside: a table of contents), and links standing as
+# blocks of their own; the ones whose text is nearly all link text are teasers, "read more"
+# lines and promotions.
+LINKED_BLOCKS = etree.XPath(
+    ".//*[self::p or self::li or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
+    "[.//a[not(starts-with(@href, '#'))]]"
+    " | .//*[self::div or self::section or self::article]/a[@href][normalize-space()]"
+)
+BYLINE_LEVELS = 2  # how far above the article's region a byline is looked for
+ARTICLE_REGION_DEPTH = 4  # how far above the article's container the page may hold its parts
+LINK_ONLY_SHARE = 0.9
+URL_LIKE = re.compile(r"^(https?|www)\b")
+CONTAINER_ELEMENTS = etree.XPath("(//article | //main)[1]")
+# Wix wraps the whole page in this element, which trafilatura takes for the main container.
+WIX_WRAPPERS = etree.XPath("//*[@id='main_MF' or @id='SITE_CONTAINER']")
 MIN_STACKED_BLOCK_CHARS = 400
+MIN_CONTAINER_CHARS = 400  # paragraph text a container needs to count as the article's
+MIN_CONTAINER_SHARE = 0.4  # ... and its share of all paragraph text on the page
+SPLIT_BODY_MAX_DEPTH = 3  # how far up the split parts of one body may meet
+MAX_LINK_ONLY_LOSS = 0.5  # never let link-only pruning take more than this share of the text
 # Below this a page holds navigation scraps, not an article.
 MIN_ARTICLE_CHARS = 80
 
@@ -49,19 +104,25 @@ class ExtractedArticle:
     text: str
 
 
+# A per-outlet filter of paragraphs (the outlet's learned template); see crawler.template.
+ParagraphFilter = Callable[[list[str]], list[str]]
+
+
 def extract_article(
-    html: str | bytes,
+    html: str | bytes | HtmlElement,
     url: str | None = None,
     *,
     content_xpath: str | None = None,
     remove_xpath: Sequence[str] = (),
+    template: ParagraphFilter | None = None,
 ) -> ExtractedArticle | None:
     """Extract the article of one page; None when the page holds no article text.
 
     ``content_xpath`` and ``remove_xpath`` are per-outlet overrides: where the body lives and
-    which parts of the page never belong to it.
+    which parts of the page never belong to it. ``template`` drops the paragraphs the outlet
+    repeats on every page. The page is parsed once; a given tree is modified in place.
     """
-    tree = load_html(html)
+    tree = load_html(html) if isinstance(html, HtmlElement) or html else None
     if tree is None:
         return None
     meta = read_metadata(tree, url)
@@ -70,32 +131,39 @@ def extract_article(
         if tree is None:
             return None
     _drop_stacked_articles(tree, meta.title)
+    _prune(tree, html if isinstance(html, str | bytes) else "", remove_xpath)
+    container = _article_container(tree)
+    region = _region(tree, container)
+    # The engine's byline search copies the tree it is given: the article's surroundings do.
+    author = meta.author or extract_author(_surroundings(region, BYLINE_LEVELS))
+    _shape(tree, container, region)
     document = bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
+        fast=True,
+        with_metadata=False,
         include_comments=False,
         include_tables=True,
-        prune_xpath=[*BOILERPLATE_XPATHS, *remove_xpath],
     )
     body = document.text if document is not None and document.text else ""
     paragraphs = [p for p in (line.strip() for line in body.split("\n")) if p]
     paragraphs = _trim_to_declared_body(paragraphs, meta.article_body)
-    title = meta.title or (document.title if document else None)
-    author = meta.author or (document.author if document else None)
-    paragraphs = clean_paragraphs(paragraphs, title=title, dek=meta.description, author=author)
+    if template is not None:
+        paragraphs = template(paragraphs)
+    title = meta.title
+    dek = meta.description
+    if dek and not _dek_is_separate(tree, dek, paragraphs[:LEADING_WINDOW]):
+        dek = None
+    paragraphs = clean_paragraphs(paragraphs, title=title, dek=dek, author=author)
     if not paragraphs and meta.article_body:
         paragraphs = [p.strip() for p in meta.article_body.split("\n") if p.strip()]
     if sum(len(p) for p in paragraphs) < MIN_ARTICLE_CHARS:
         return None
-    published = meta.published
-    if published is None and document is not None and document.date:
-        published = parse_datetime(document.date)
     return ExtractedArticle(
-        url=meta.url or (document.url if document and document.url else None) or url,
+        url=meta.url or url,
         title=title,
         author=author,
-        published=published,
+        published=meta.published or _date_in_url(meta.url) or _date_in_url(url),
         language=meta.language,
         text="\n\n".join(paragraphs),
     )
@@ -114,6 +182,226 @@ def _restrict_to(tree: HtmlElement, content_xpath: str) -> HtmlElement | None:
     for node in nodes:
         body.append(deepcopy(node))
     return load_html(etree.tostring(root, encoding="unicode"))
+
+
+# --- before extraction --------------------------------------------------------------------------
+def _prune(tree: HtmlElement, markup: str | bytes, remove_xpath: Sequence[str]) -> None:
+    """Remove what never belongs to an article: known boilerplate, the outlet's own removals.
+
+    Tree searches cost more than the rest of the work here: they are skipped where the raw
+    markup shows they cannot match.
+    """
+    if _may_hold(markup, BOILERPLATE_HINTS):
+        for element in BOILERPLATE(tree):
+            _drop(element)
+    if _may_hold(markup, WIX_HINTS):
+        for element in WIX_WRAPPERS(tree):
+            del element.attrib["id"]
+    for expression in remove_xpath:
+        for element in tree.xpath(expression):
+            if isinstance(element, etree._Element):
+                _drop(element)
+
+
+def _shape(tree: HtmlElement, container: HtmlElement | None, region: HtmlElement) -> None:
+    """Shape the article's region so that the engine finds the whole article and nothing else."""
+    for element in SPACE_CARRIERS(region):
+        element.tail = " " + element.tail
+    if container is not None:
+        container = _join_split_body(container)
+        _keep_container(container)
+        _mark_container(tree, container)
+    _drop_link_only_blocks(region, container)
+
+
+def _may_hold(markup: str | bytes, words: Sequence[str]) -> bool:
+    """Whether the raw page holds one of ``words`` (always true when there is no raw page)."""
+    if not markup:
+        return True
+    if isinstance(markup, bytes):
+        return any(word.encode() in markup for word in words)
+    return any(word in markup for word in words)
+
+
+def _surroundings(element: HtmlElement, levels: int) -> HtmlElement:
+    """``element``'s ancestor ``levels`` up, short of ``<html>``."""
+    for _ in range(levels):
+        parent = element.getparent()
+        if parent is None or parent.tag == "html":
+            break
+        element = parent
+    return element
+
+
+def _region(tree: HtmlElement, container: HtmlElement | None) -> HtmlElement:
+    """The part of the page around the article: the ``<article>`` or ``<main>`` element holding
+    its container, else the container's ancestor a few levels up, else the whole body."""
+    body = tree.find("body")
+    fallback = body if body is not None else tree
+    if container is None:
+        return fallback
+    ancestors = [a for a in container.iterancestors() if a.tag not in ("body", "html")]
+    for ancestor in ancestors:
+        if ancestor.tag in ("article", "main"):
+            return ancestor
+    return ancestors[min(ARTICLE_REGION_DEPTH, len(ancestors)) - 1] if ancestors else fallback
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove an element and its content, keeping the text that follows it."""
+    if element.getparent() is not None:
+        element.drop_tree()
+
+
+def _article_container(tree: HtmlElement) -> HtmlElement | None:
+    """The element holding most of the page's paragraph text, when it clearly dominates."""
+    weights: dict[HtmlElement, int] = {}
+    for paragraph in tree.iter("p"):
+        parent = paragraph.getparent()
+        if parent is not None:
+            weights[parent] = weights.get(parent, 0) + len(paragraph.text_content())
+    if not weights:
+        return None
+    container, weight = max(weights.items(), key=lambda item: item[1])
+    if weight < MIN_CONTAINER_CHARS or weight < MIN_CONTAINER_SHARE * sum(weights.values()):
+        return None
+    return container
+
+
+def _keep_container(container: HtmlElement) -> None:
+    """Take boilerplate-looking words out of the class and id of the article's container chain.
+
+    The engine discards any container whose class contains one of its boilerplate words, which
+    loses the article when its own wrapper is named, say, ``widget--post`` or ``sidebar-layout``.
+    """
+    for element in (container, *container.iterancestors()):
+        if element.tag in ("body", "html"):
+            break
+        classes = element.get("class")
+        if classes and DISCARD_LOOKING.search(classes):
+            kept = [c for c in classes.split() if not DISCARD_LOOKING.search(c)]
+            element.set("class", " ".join(kept))
+        if DISCARD_LOOKING.search(element.get("id") or ""):
+            del element.attrib["id"]
+
+
+def _mark_container(tree: HtmlElement, container: HtmlElement) -> None:
+    """On a page with no ``<article>`` or ``<main>`` (div-only markup), make the article's
+    container an ``<article>``: otherwise the engine scans the whole page, menus and footer too.
+    """
+    if container.tag == "div" and not CONTAINER_ELEMENTS(tree):
+        container.tag = "article"
+
+
+def _join_split_body(container: HtmlElement) -> HtmlElement:
+    """Join the parts of an article body split around ads into the first part, returned.
+
+    A part is an element of the same tag and class close by in the tree that holds paragraphs;
+    the engine would keep only one of them.
+    """
+    classes = container.get("class")
+    ancestors = list(container.iterancestors())[:SPLIT_BODY_MAX_DEPTH]
+    if not classes or not ancestors:
+        return container
+    parts = [
+        element
+        for element in ancestors[-1].iter(container.tag)
+        if element.get("class") == classes and element.find(".//p") is not None
+    ]
+    if len(parts) < 2:
+        return container
+    first = parts[0]
+    for part in parts[1:]:
+        if any(a in parts for a in part.iterancestors()) or part in ancestors:
+            continue
+        if part.text and part.text.strip():
+            last = first[-1] if len(first) else None
+            if last is not None:
+                last.tail = (last.tail or "") + " " + part.text
+            else:
+                first.text = (first.text or "") + " " + part.text
+        for child in list(part):
+            first.append(child)
+        part.drop_tree()
+    return first
+
+
+def _drop_link_only_blocks(region: HtmlElement, container: HtmlElement | None) -> None:
+    """Remove blocks made of link text alone: teasers, "read more" lines, promotions.
+
+    Inside the article's container they go only while they are a minor part of it, so that a
+    page made of links (a link roundup) keeps its text.
+    """
+    inside, outside = [], []
+    in_container = set(container.iter()) if container is not None else set()
+    for block in LINKED_BLOCKS(region):
+        text = block.text_content().strip()
+        if not text or URL_LIKE.match(text):
+            continue
+        if block.tag == "a":
+            if not _stands_alone(block):
+                continue
+        else:
+            linked = sum(len(a.text_content().strip()) for a in block.iter("a"))
+            if linked < LINK_ONLY_SHARE * len(text):
+                continue
+        (inside if block in in_container else outside).append((block, len(text)))
+    in_budget = MAX_LINK_ONLY_LOSS * len(container.text_content()) if container is not None else 0
+    if inside and sum(n for _, n in inside) <= in_budget:
+        outside.extend(inside)
+    for block, _ in outside:
+        _drop(block)
+
+
+BLOCK_TAGS = frozenset(
+    "p div ul ol li h1 h2 h3 h4 h5 h6 br hr table figure section blockquote article".split()  # noqa: SIM905
+)
+
+
+def _stands_alone(link: HtmlElement) -> bool:
+    """Whether a link sits between blocks, as a paragraph of its own, not inside a sentence."""
+    if (link.tail or "").strip():
+        return False
+    previous, following = link.getprevious(), link.getnext()
+    parent = link.getparent()
+    before = previous.tail if previous is not None else parent.text if parent is not None else ""
+    return (
+        not (before or "").strip()
+        and (previous is None or previous.tag in BLOCK_TAGS)
+        and (following is None or following.tag in BLOCK_TAGS)
+    )
+
+
+# --- after extraction ---------------------------------------------------------------------------
+def _dek_is_separate(tree: HtmlElement, dek: str, leading: list[str]) -> bool:
+    """Whether the page's description, found among the leading paragraphs, is a dek shown apart
+    from the body or the body's own first paragraph.
+
+    Many pages describe themselves with their first paragraph; only a description set apart
+    (a heading, a classed excerpt, a block of its own) is a dek to drop from the body.
+    """
+    wanted = normalize(dek)
+    if not wanted or all(normalize(p) != wanted for p in leading):
+        return False
+    words = dek.split()[:4]
+    for element in DEK_CANDIDATES(tree, start=" ".join(words)) if words else ():
+        if normalize(element.text_content()) != wanted:
+            continue
+        if element.tag != "p" or DEK_CLASS.search(element.get("class") or ""):
+            return True
+        sibling = element.getnext()
+        return sibling is None or sibling.tag != "p"
+    return True
+
+
+DEK_CANDIDATES = etree.XPath(
+    "//body//*[self::p or self::h2 or self::h3 or self::h4 or self::div or self::span]"
+    "[starts-with(normalize-space(.), $start)]"
+)
+DEK_CLASS = re.compile(
+    r"excerpt|dek|deck|standfirst|sub-?title|sub-?head|summary|intro|teaser|descr|lede|strap",
+    re.IGNORECASE,
+)
 
 
 def _drop_stacked_articles(tree: HtmlElement, title: str | None) -> None:
@@ -247,7 +535,9 @@ def _meta_values(tree: HtmlElement) -> dict[str, str]:
 
 def _json_ld_article(tree: HtmlElement) -> dict[str, object]:
     """The first JSON-LD object typed as an article (looking inside ``@graph`` lists too)."""
-    for script in tree.xpath("//script[@type='application/ld+json']"):
+    for script in tree.iter("script"):
+        if script.get("type") != "application/ld+json":
+            continue
         try:
             data = json.loads(script.text_content() or "")
         except ValueError:
@@ -285,14 +575,17 @@ def _ld_author(article: dict[str, object]) -> str | None:
 
 
 def _declared_url(tree: HtmlElement, metas: dict[str, str], url: str | None) -> str | None:
-    canonical = tree.xpath("//link[@rel='canonical']/@href")
-    declared = (canonical[0].strip() if canonical else "") or metas.get("og:url", "")
+    canonical = next(
+        (link.get("href") for link in tree.iter("link") if link.get("rel") == "canonical"), None
+    )
+    declared = (canonical or "").strip() or metas.get("og:url", "")
     return urljoin(url or "", declared) if declared else url
 
 
 def _title(tree: HtmlElement, metas: dict[str, str], article: dict[str, object]) -> str | None:
     """The headline without the site-name suffix page titles carry."""
-    headings = [normalize(h.text_content()) for h in tree.xpath("//h1")]
+    h1 = list(tree.iter("h1"))
+    headings = [normalize(h.text_content()) for h in h1]
     candidates = [
         _string(article.get("headline")),
         metas.get("og:title"),
@@ -309,7 +602,6 @@ def _title(tree: HtmlElement, metas: dict[str, str], article: dict[str, object])
             head = TITLE_SEPARATORS.split(candidate, maxsplit=len(parts) - 2)[0]
             if normalize(head) in headings or (site_name and normalize(parts[-1]) == site_name):
                 return head
-    h1 = tree.xpath("//h1")
     if h1 and (text := " ".join(h1[0].text_content().split())):
         return text
     first = next(filter(None, candidates), None)
@@ -321,13 +613,19 @@ def _published(
 ) -> datetime | None:
     values = [_string(article.get("datePublished")), _string(article.get("dateCreated"))]
     values += [metas.get(name) for name in DATE_META_NAMES]
-    values += tree.xpath("//*[@itemprop='datePublished']/@content")
-    values += tree.xpath("//*[@itemprop='datePublished']/@datetime")
-    values += tree.xpath("//time[@datetime]/@datetime")[:1]
     for value in filter(None, values):
         if moment := parse_datetime(value):
             return moment
+    for value in DATE_MARKUP(tree):  # searched only when the head declares no date
+        if moment := parse_datetime(value):
+            return moment
     return None
+
+
+DATE_MARKUP = etree.XPath(
+    "//*[@itemprop='datePublished']/@content | //*[@itemprop='datePublished']/@datetime"
+    " | (//time[@datetime])[1]/@datetime"
+)
 
 
 def parse_datetime(value: str) -> datetime | None:
@@ -339,6 +637,20 @@ def parse_datetime(value: str) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?=[/_.-]|$)")
+
+
+def _date_in_url(url: str | None) -> datetime | None:
+    """The day a URL names (``/2024/01/05/``), as UTC midnight: the last resort for a date."""
+    match = URL_DATE.search(url or "")
+    if match is None:
+        return None
+    try:
+        return datetime(*(int(part) for part in match.groups()), tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _language(tree: HtmlElement, metas: dict[str, str], article: dict[str, object]) -> str | None:
