@@ -279,3 +279,134 @@ def _squash(text: str) -> str:
 
 def _clean(text: str) -> str:
     return _UNSENDABLE.sub("", text)
+
+
+# --------------------------------------------------------------------------- digests
+
+DIGEST_TITLE_CHARS = 160
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One article in a digest; `key` says which queued alert it stands for."""
+
+    key: int
+    title: str
+    url: str
+    outlet_name: str
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """The articles of one watchlist, newest first."""
+
+    watchlist_id: str
+    title: str
+    items: Sequence[DigestItem]
+
+
+@dataclass(frozen=True)
+class DigestPart:
+    """One message of a digest and the keys of the items it carries."""
+
+    text: str
+    keys: tuple[int, ...]
+
+
+def render_digest(
+    heading: str,
+    sections: Sequence[DigestSection],
+    *,
+    plain: bool = False,
+    limit: int = TELEGRAM_MESSAGE_LIMIT,
+) -> list[DigestPart]:
+    """Messages listing every item, each under `limit`, split between items (never inside one).
+
+    A section split across messages repeats its heading, marked "continued"; the keys of each
+    part let the caller mark exactly the items that message carried as delivered.
+    """
+    esc = (lambda s: s) if plain else html.escape
+    parts: list[DigestPart] = []
+    lines: list[str] = [heading if plain else f"<b>{esc(heading)}</b>"]
+    keys: list[int] = []
+    size = utf16_length(lines[0])
+
+    def flush() -> None:
+        nonlocal lines, keys, size
+        if keys:
+            parts.append(DigestPart("\n".join(lines), tuple(keys)))
+        continued = f"{heading} (continued)"
+        lines = [continued if plain else f"<b>{esc(continued)}</b>"]
+        keys, size = [], utf16_length(lines[0])
+
+    for section in sections:
+        header = _digest_section_header(section, plain, continued=False)
+        pending_header: str | None = header
+        for item in section.items:
+            line = _digest_line(item, plain)
+            extra = utf16_length(line) + 1
+            if pending_header is not None:
+                extra += utf16_length(pending_header) + 2
+            if keys and size + extra > limit:
+                flush()
+                pending_header = _digest_section_header(section, plain, continued=True)
+                extra = utf16_length(line) + utf16_length(pending_header) + 3
+            if pending_header is not None:
+                lines += ["", pending_header]
+                pending_header = None
+            lines.append(line)
+            keys.append(item.key)
+            size += extra
+    flush()
+    return parts
+
+
+def html_to_plain(text: str) -> str:
+    """Telegram HTML as terminal text: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", text))
+
+
+def shorten_words(text: str, length: int) -> str:
+    """Cut `text` to at most `length` characters at a word boundary, ending with "…"."""
+    text = _squash(_clean(text)).strip()
+    if len(text) <= length:
+        return text
+    if length <= 1:
+        return ELLIPSIS if length == 1 else ""
+    cut = text[: length - 1]
+    if not text[length - 1].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + ELLIPSIS
+
+
+def _digest_section_header(section: DigestSection, plain: bool, *, continued: bool) -> str:
+    title = shorten_words(section.title, DIGEST_TITLE_CHARS) or section.watchlist_id
+    suffix = " (continued)" if continued else ""
+    if plain:
+        return f"{title} ({section.watchlist_id}){suffix}"
+    esc = html.escape
+    return f"<b>{esc(title)}</b> (<code>{esc(_clean(section.watchlist_id))}</code>){suffix}"
+
+
+def _digest_line(item: DigestItem, plain: bool) -> str:
+    title = shorten_words(item.title, DIGEST_TITLE_CHARS) or "(untitled)"
+    source = _source_line(
+        _Parts(
+            title="",
+            url="",
+            outlet_name=shorten_words(item.outlet_name, 60),
+            published=item.published,
+            watchlists=(),
+            terms=(),
+            text="",
+            first_hit=None,
+        )
+    )
+    url = _clean(item.url).strip()
+    if plain:
+        return f"• {title} — {source}\n  {url}"
+    esc = html.escape
+    link = f'<a href="{esc(url, quote=True)}">{esc(title)}</a>' if _linkable(url) else esc(title)
+    return f"• {link} — {esc(source)}"

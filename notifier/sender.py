@@ -21,7 +21,7 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Protocol, TextIO
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -162,6 +162,8 @@ class _Pacer:
 
     def hold(self, key: object, seconds: float) -> None:
         """Push the next slot of `key` at least `seconds` into the future."""
+        if seconds <= 0:
+            return
         until = time.monotonic() + seconds
         self._next_slot[key] = max(self._next_slot.get(key, until), until)
 
@@ -254,6 +256,11 @@ class TelegramSender:
             await asyncio.gather(*(request.shutdown() for request in self._requests))
             self._started = False
 
+    def interval_for(self, chat_id: int) -> float:
+        """Seconds between two messages to this chat at the pace this sender keeps."""
+        group = self._group_interval if chat_id < 0 else 0.0
+        return max(self._chat_interval, group, self._overall_interval)
+
     async def send(self, message: Outgoing) -> SendResult:
         """Deliver one message; messages to one chat go out one at a time, in call order."""
         if not self._started:
@@ -276,13 +283,7 @@ class TelegramSender:
         for attempt in range(1, self._max_attempts + 1):
             await self._wait_for_slot(message.chat_id)
             try:
-                sent = await self._bot.send_message(
-                    chat_id=message.chat_id,
-                    text=message.text,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    reply_markup=message.reply_markup,
-                )
+                sent = await self._send_once(message)
             except RetryAfter as exc:
                 wait = _retry_after_seconds(exc)
                 error = self._describe(exc)
@@ -321,6 +322,22 @@ class TelegramSender:
             else:
                 return SendResult(Outcome.SENT, message_id=sent.message_id)
         return SendResult(Outcome.RETRY_LATER, error=error)
+
+    async def _send_once(self, message: Outgoing) -> Message:
+        try:
+            return await self._bot.send_message(
+                chat_id=message.chat_id,
+                text=message.text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_markup=message.reply_markup,
+            )
+        finally:
+            # Telegram counts arrivals, and network delays vary: the next message to this chat
+            # leaves a full interval after this one was answered, not merely after it left.
+            self._pacer.hold(("chat", message.chat_id), self._chat_interval)
+            if message.chat_id < 0:
+                self._pacer.hold(("group", message.chat_id), self._group_interval)
 
     async def _wait_for_slot(self, chat_id: int) -> None:
         await self._pacer.wait(("chat", chat_id), self._chat_interval)

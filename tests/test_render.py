@@ -19,8 +19,11 @@ from notifier.render import (
     SNIPPET_CHARS,
     TELEGRAM_MESSAGE_LIMIT,
     AlertView,
+    DigestItem,
+    DigestSection,
     make_snippet,
     render_alert,
+    render_digest,
     render_plain,
     utf16_length,
 )
@@ -216,3 +219,24 @@ def test_long_lists_are_capped_and_do_not_crowd_out_the_article(bot_api: FakeBot
     assert "Al Asad" in bold_texts(message)
     assert re.search(r"term0, term1, .* \+\d+ more", message.text)
     assert re.search(r"Watchlist 0 \(w0\), .* \+\d+ more", message.text)
+
+
+def test_digest_parts_are_valid_html_and_carry_every_item_once(bot_api: FakeBotApi) -> None:
+    items = [
+        DigestItem(
+            n, f"<script>{n}</script> Q&A " + "long " * 40, f"https://e.org/{n}?a&b", "RS", None
+        )
+        for n in range(80)
+    ]
+    sections = [
+        DigestSection("iraq", "Iraq & <friends>", items[:40]),
+        DigestSection("x", "X", items[40:]),
+    ]
+    parts = render_digest("Your daily digest: 80 articles", sections)
+
+    assert len(parts) > 1
+    assert sorted(k for p in parts for k in p.keys) == list(range(80))
+    for part in parts:
+        message = deliver(bot_api, part.text)
+        assert all(f"<script>{k}</script> Q&A" in message.text for k in part.keys)
+    assert "Iraq & <friends> (iraq) (continued)" in deliver(bot_api, parts[1].text).text
