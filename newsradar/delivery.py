@@ -32,10 +32,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from newsradar import outbox
 from newsradar.config import Config
+from newsradar.outbox import CLAIM_TIMEOUT
 from newsradar.storage import (
     Article,
     Chat,
@@ -61,9 +63,7 @@ from notifier.sender import Outcome, Outgoing, Sender, SendResult
 log = logging.getLogger(__name__)
 
 BURST_SECONDS = 180.0
-CLAIM_TIMEOUT = timedelta(minutes=15)
 DIGEST_PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
-_CHUNK = 500
 
 
 @dataclass
@@ -132,7 +132,7 @@ async def deliver_pending(
             *(_deliver_chat(db, sender, plan, report, plain, now, burst_seconds) for plan in plans)
         )
     finally:
-        _release(db, claim)
+        outbox.release(db, claim)
     return report
 
 
@@ -170,21 +170,9 @@ def _claim(db: Database, claim: str, now: datetime, config: Config, plain: bool)
             continue
         if kind != "alert" or _alerts_due(chat, now):
             wanted.append(row_id)
-    with db.session() as session, session.begin():
-        for start in range(0, len(wanted), _CHUNK):
-            session.execute(
-                update(OutboxRow)
-                .where(
-                    OutboxRow.id.in_(wanted[start : start + _CHUNK]),
-                    OutboxRow.status == "pending",
-                    or_(
-                        OutboxRow.claimed_by.is_(None),
-                        OutboxRow.claimed_at < stale,
-                        OutboxRow.claimed_by.in_(sorted(dead)),
-                    ),
-                )
-                .values(claimed_by=claim, claimed_at=clock)
-            )
+    for holder in dead:
+        outbox.release(db, holder)
+    outbox.claim(db, claim, candidates=wanted, now=clock, timeout=CLAIM_TIMEOUT)
     with db.session() as session:
         rows = session.execute(
             select(OutboxRow, Article)
@@ -248,15 +236,6 @@ def _item(row: OutboxRow, article: Article | None, config: Config, plain: bool) 
         DigestItem(row.id, view.title, view.url, view.outlet_name, article.published),
         newest,
     )
-
-
-def _release(db: Database, claim: str) -> None:
-    with db.session() as session, session.begin():
-        session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.claimed_by == claim)
-            .values(claimed_by=None, claimed_at=None)
-        )
 
 
 # ----- sending -----------------------------------------------------------------------------------

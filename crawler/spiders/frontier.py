@@ -1,0 +1,85 @@
+"""The outlet spider as a worker on a shared frontier.
+
+It crawls what the frontier hands it instead of starting from the outlets' discovery URLs (the
+process that schedules outlets puts those on the frontier), stays open while the frontier is
+empty, and tells the frontier when each request is done so a request held by a worker that dies
+is handed to another. The frontier is whatever the scheduler sets as `spider.frontier`: an object
+with `done(request, retry_later=False)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.discovery import Candidate
+from crawler.items import ArticleItem
+from crawler.spiders.outlet import OutletSpider
+
+
+class FrontierSpider(OutletSpider):
+    frontier: Any = None
+    stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FrontierSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
+        return spider  # type: ignore[return-value]
+
+    def _idle(self) -> None:
+        if not self.stopping:
+            raise DontCloseSpider  # more work may arrive on the frontier at any moment
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        return
+        yield  # an async generator that yields nothing
+
+    def discovery(self) -> AsyncIterator[scrapy.Request]:
+        """The discovery requests of every outlet (what a single-process crawl starts with)."""
+        return OutletSpider.start(self)
+
+    def _done(self, request: scrapy.Request | None, *, retry_later: bool = False) -> None:
+        if self.frontier is not None and request is not None:
+            self.frontier.done(request, retry_later=retry_later)
+
+    # A worker lives for many discovery rounds: the per-crawl cap and dedupe of article URLs
+    # apply to each discovery page (across workers the frontier's dupefilter dedupes).
+    def _articles(
+        self, outlet_id: str, candidates: Sequence[Candidate]
+    ) -> Iterable[scrapy.Request]:
+        self._queued[outlet_id] = set()
+        return super()._articles(outlet_id, candidates)
+
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+        yield from super().parse_feed(response)
+        self._done(response.request)
+
+    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+        yield from super().parse_sitemap(response)
+        self._done(response.request)
+
+    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        yield from super().parse_listing(response)
+        self._done(response.request)
+
+    def parse_article(self, response: Response) -> Iterable[ArticleItem]:
+        items = list(super().parse_article(response))
+        yield from items  # the frontier hears of these once the item pipelines are through
+        if not items:
+            self._done(response.request, retry_later=True)
+
+    def source_failed(self, failure: Failure) -> None:
+        super().source_failed(failure)
+        self._done(failure.request, retry_later=True)  # type: ignore[attr-defined]
+
+    def page_failed(self, failure: Failure) -> None:
+        super().page_failed(failure)
+        self._done(failure.request, retry_later=True)  # type: ignore[attr-defined]

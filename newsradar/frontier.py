@@ -1,0 +1,416 @@
+"""The shared crawl frontier in Redis: what several `newsradar worker` processes crawl from.
+
+Built on scrapy-redis (0.9.1, checked against Scrapy 2.19): its request encoding and priority
+queue layout (a sorted set scored by -priority), its `RFPDupeFilter` (a Redis set of request
+fingerprints, so an article URL is enqueued once across all workers) and its connection helper
+are used as they are. Its `Scheduler` works with Scrapy 2.19 too, but its pop removes a request
+from Redis before it is fetched: a worker killed at that moment loses every request it had popped,
+and since their fingerprints stay in the dupefilter they would never be crawled again.
+
+`LeasedScheduler` closes that window. A pop moves the request, atomically (one Lua script), from
+the queue into the worker's in-flight hash; it is removed from there only when the request is
+done (its article stored or dropped, its discovery page parsed, or its failure recorded). Each
+worker keeps a heartbeat key alive; any worker finding a registered worker whose heartbeat expired
+puts that worker's in-flight requests back on the queue. A retry or redirect of an in-flight
+request replaces it on the queue in one transaction. Delivery is therefore at least once: a page
+fetched by a worker that died before storing it is fetched again by another (and the article
+store's dedupe keeps that from storing or alerting twice).
+
+A request that failed, or whose page had no article text, is forgotten by the dupefilter, so the
+next discovery of its URL tries it again, as a single-process crawl would.
+
+Discovery requests (feeds, sitemaps, listing pages) are put on the queue by the process that
+schedules outlets (`enqueue_discovery`) and bypass the dupefilter; article requests do not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import redis
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.utils.misc import load_object
+from scrapy_redis import picklecompat
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+from crawler.outlet import OutletSpec
+from crawler.spiders.frontier import FrontierSpider
+
+log = logging.getLogger("newsradar.frontier")
+
+DEFAULT_PREFIX = "newsradar"
+FRONTIER_ID = "frontier_id"  # request.meta key: one id per frontier entry, kept by retries
+DEFAULT_LEASE = 30.0  # seconds without a heartbeat after which a worker counts as dead
+POLL_INTERVAL = 0.25  # seconds between looks at an empty queue
+
+# Take the best-scored request and hold it for this worker, in one step.
+_POP = """
+local popped = redis.call('ZPOPMIN', KEYS[1])
+if #popped == 0 then return false end
+redis.call('HSET', KEYS[2], popped[1], popped[2])
+return popped[1]
+"""
+# Put a worker's in-flight requests back on the queue and forget the worker.
+_REQUEUE = """
+local held = redis.call('HGETALL', KEYS[2])
+for i = 1, #held, 2 do redis.call('ZADD', KEYS[1], held[i + 1], held[i]) end
+redis.call('DEL', KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return #held / 2
+"""
+
+
+class Keys:
+    """Every Redis key of one frontier, under one prefix (tests and deployments pick it)."""
+
+    def __init__(self, prefix: str = DEFAULT_PREFIX) -> None:
+        self.prefix = prefix
+        self.queue = f"{prefix}:requests"
+        self.dupefilter = f"{prefix}:dupefilter"
+        self.workers = f"{prefix}:workers"
+
+    def inflight(self, worker: str) -> str:
+        return f"{self.prefix}:inflight:{worker}"
+
+    def heartbeat(self, worker: str) -> str:
+        return f"{self.prefix}:worker:{worker}"
+
+    def all(self) -> str:
+        return f"{self.prefix}:*"
+
+
+def connect(redis_url: str) -> redis.Redis:
+    """A client that fails fast when Redis is away (callers retry on their own schedule)."""
+    return redis.Redis.from_url(
+        redis_url,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        health_check_interval=10,
+    )
+
+
+def frontier_settings(
+    redis_url: str, prefix: str = DEFAULT_PREFIX, lease: float = DEFAULT_LEASE
+) -> dict[str, Any]:
+    """Scrapy settings that make a crawler take its requests from the shared frontier."""
+    keys = Keys(prefix)
+    return {
+        "SCHEDULER": "newsradar.frontier.LeasedScheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        "SCHEDULER_QUEUE_KEY": keys.queue,
+        "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
+        "SCHEDULER_PERSIST": True,  # the frontier outlives any one worker
+        "REDIS_URL": redis_url,
+        "REDIS_PARAMS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+        "FRONTIER_PREFIX": prefix,
+        "FRONTIER_LEASE": lease,
+    }
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class LeasedScheduler(Scheduler):
+    """scrapy-redis's scheduler with leases on popped requests (see the module docstring)."""
+
+    def __init__(self, server: redis.Redis, *, prefix: str, lease: float, **kwargs: Any) -> None:
+        super().__init__(server, **kwargs)
+        self.keys = Keys(prefix)
+        self.lease = lease
+        self.worker = worker_id()
+        self.held: dict[str, bytes] = {}  # frontier id -> the queue entry this worker holds
+        self.unacked: set[bytes] = set()  # done while Redis was away; removed when it is back
+        self.redis_down_since: float | None = None
+        self._pop = server.register_script(_POP)
+        self._requeue = server.register_script(_REQUEUE)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._crawler: Crawler | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeasedScheduler:
+        settings = crawler.settings
+        server = connect(settings["REDIS_URL"])
+        server.ping()
+        instance = cls(
+            server,
+            prefix=settings.get("FRONTIER_PREFIX", DEFAULT_PREFIX),
+            lease=settings.getfloat("FRONTIER_LEASE", DEFAULT_LEASE),
+            persist=True,
+            queue_key=settings["SCHEDULER_QUEUE_KEY"],
+            queue_cls=settings.get("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue"),
+            dupefilter_key=settings["SCHEDULER_DUPEFILTER_KEY"],
+            dupefilter_cls=settings["DUPEFILTER_CLASS"],
+        )
+        instance.stats = crawler.stats
+        instance._crawler = crawler
+        # An idle worker looks at the shared queue this often (Scrapy's default is every 5 s).
+        if crawler.engine is not None:
+            crawler.engine._SLOT_HEARTBEAT_INTERVAL = POLL_INTERVAL  # type: ignore[misc]
+        for signal, handler in (
+            (signals.item_scraped, instance._item_done),
+            (signals.item_dropped, instance._item_dropped),
+            (signals.item_error, instance._item_dropped),
+            (signals.spider_error, instance._spider_error),
+        ):
+            crawler.signals.connect(handler, signal=signal)
+        return instance
+
+    # -- Scrapy's scheduler interface -----------------------------------------------------
+
+    def open(self, spider: Spider) -> None:
+        # As scrapy-redis opens it, minus its deprecated Spider.log() call.
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider, key=self.keys.queue, serializer=self.serializer
+        )
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls)(self.server, key=self.keys.dupefilter)
+        spider.frontier = self  # type: ignore[attr-defined]  (the spider reports done requests)
+        self._beat()
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._keep_alive())]
+
+    def close(self, reason: str) -> None:
+        """Hand back what this worker still holds; nothing else is cleared (persistent)."""
+        for task in self._tasks:
+            task.cancel()
+        with contextlib.suppress(redis.RedisError):
+            self._flush_acks()
+            returned = self._requeue(
+                keys=[self.keys.queue, self.keys.inflight(self.worker), self.keys.workers],
+                args=[self.worker],
+            )
+            self.server.delete(self.keys.heartbeat(self.worker))
+            if returned:
+                log.info("returned %d unfinished requests to the frontier", returned)
+
+    def enqueue_request(self, request: Request) -> bool:
+        old = self.held.pop(request.meta.get(FRONTIER_ID, ""), None)
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                if old is not None:  # a redirect to a page already queued elsewhere
+                    self._ack(old)
+                return False
+            request.meta[FRONTIER_ID] = uuid.uuid4().hex
+            data = self.queue._encode_request(request)
+            pipe = self.server.pipeline(transaction=True)
+            pipe.zadd(self.keys.queue, {data: -request.priority})
+            if old is not None:  # a retry or redirect replaces the entry it came from
+                pipe.hdel(self.keys.inflight(self.worker), old)
+            pipe.execute()
+        except redis.RedisError as exc:
+            self._down(exc)
+            if old is not None:
+                self.unacked.add(old)
+            # Lost for now: its URL is not marked seen, so the next discovery finds it again.
+            return False
+        self._up()
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Request | None:
+        try:
+            self._flush_acks()
+            data = self._pop(keys=[self.keys.queue, self.keys.inflight(self.worker)])
+        except redis.RedisError as exc:
+            self._down(exc)
+            return None
+        self._up()
+        if not data:
+            return None
+        request = self.queue._decode_request(data)
+        self.held[request.meta[FRONTIER_ID]] = data
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return bool(self.held) or self.server.zcard(self.keys.queue) > 0
+        except redis.RedisError:
+            return bool(self.held)
+
+    # -- done requests --------------------------------------------------------------------
+
+    def done(self, request: Request, *, retry_later: bool = False) -> None:
+        """The request is dealt with. `retry_later`: it failed, so let discovery find it again."""
+        data = self.held.pop(request.meta.get(FRONTIER_ID, ""), None)
+        if data is not None:
+            self._ack(data)
+        if retry_later and not request.dont_filter:
+            self.forget(request)
+
+    def forget(self, request: Request) -> None:
+        """Drop the request's URL (and the URLs it was redirected from) from the dupefilter."""
+        urls = [*request.meta.get("redirect_urls", ()), request.url]
+        fingerprints = [self.df.request_fingerprint(request.replace(url=url)) for url in urls]
+        with contextlib.suppress(redis.RedisError):
+            self.server.srem(self.keys.dupefilter, *fingerprints)
+
+    def _item_done(self, item: Any, response: Any, spider: Spider) -> None:
+        if response is not None and response.request is not None:
+            self.done(response.request)
+
+    def _item_dropped(self, item: Any, response: Any, spider: Spider, **_: Any) -> None:
+        if response is not None and response.request is not None:
+            self.done(response.request, retry_later=True)
+
+    def _spider_error(self, failure: Any, response: Any, spider: Spider) -> None:
+        if response is not None and response.request is not None:
+            self.done(response.request, retry_later=True)
+
+    def _ack(self, data: bytes) -> None:
+        try:
+            self.server.hdel(self.keys.inflight(self.worker), data)
+        except redis.RedisError as exc:
+            self._down(exc)
+            self.unacked.add(data)
+
+    def _flush_acks(self) -> None:
+        if self.unacked:
+            self.server.hdel(self.keys.inflight(self.worker), *self.unacked)
+            self.unacked.clear()
+
+    # -- liveness -------------------------------------------------------------------------
+
+    def _beat(self) -> None:
+        pipe = self.server.pipeline(transaction=True)
+        pipe.set(self.keys.heartbeat(self.worker), "1", px=int(self.lease * 1000))
+        pipe.sadd(self.keys.workers, self.worker)
+        pipe.execute()
+
+    async def _keep_alive(self) -> None:
+        """Renew this worker's lease; return dead workers' requests to the queue."""
+        interval = max(self.lease / 5, 0.2)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self._beat()
+                self.reap()
+            except redis.RedisError as exc:
+                self._down(exc)
+            else:
+                self._up()
+
+    def reap(self) -> int:
+        """Requeue the in-flight requests of every worker whose heartbeat expired."""
+        returned = 0
+        for raw in self.server.smembers(self.keys.workers):
+            other = raw.decode() if isinstance(raw, bytes) else str(raw)
+            if other == self.worker or self.server.exists(self.keys.heartbeat(other)):
+                continue
+            count = self._requeue(
+                keys=[self.keys.queue, self.keys.inflight(other), self.keys.workers], args=[other]
+            )
+            if count:
+                log.warning("worker %s stopped answering: %d requests requeued", other, count)
+                returned += int(count)
+        return returned
+
+    def _down(self, exc: Exception) -> None:
+        if self.redis_down_since is None:
+            self.redis_down_since = time.monotonic()
+            log.warning("frontier unreachable (%s); retrying", type(exc).__name__)
+
+    def _up(self) -> None:
+        if self.redis_down_since is not None:
+            log.warning(
+                "frontier reachable again after %.1fs", time.monotonic() - self.redis_down_since
+            )
+            self.redis_down_since = None
+            with contextlib.suppress(redis.RedisError):
+                self._beat()
+
+
+# -- the scheduling side --------------------------------------------------------------------
+
+
+def discovery_requests(spider: FrontierSpider) -> list[Request]:
+    """The outlets' discovery requests (feeds, sitemaps, listing pages), collected."""
+    requests: list[Request] = []
+    start = spider.discovery()
+
+    async def collect() -> None:
+        async for request in start:
+            requests.append(request)
+
+    coroutine = collect()
+    try:
+        coroutine.send(None)  # discovery only yields what it builds; it never waits on I/O
+    except StopIteration:
+        return requests
+    coroutine.close()
+    raise RuntimeError("discovery awaited something; it only builds requests")
+
+
+def enqueue_discovery(
+    redis_url: str | redis.Redis,
+    outlets: Iterable[OutletSpec],
+    prefix: str = DEFAULT_PREFIX,
+) -> int:
+    """Put these outlets' discovery URLs on the shared frontier; how many requests.
+
+    Call it from the process that schedules outlets, on each outlet's schedule. Discovery
+    requests bypass the dupefilter: a feed is read again on every tick.
+    """
+    specs: Sequence[OutletSpec] = list(outlets)
+    if not specs:
+        return 0
+    server = connect(redis_url) if isinstance(redis_url, str) else redis_url
+    spider = FrontierSpider(outlets=specs)
+    queue = PriorityQueue(server, spider, Keys(prefix).queue, picklecompat)
+    entries: dict[bytes, float] = {}
+    for request in discovery_requests(spider):
+        request.meta[FRONTIER_ID] = uuid.uuid4().hex
+        entries[queue._encode_request(request)] = -request.priority
+    server.zadd(Keys(prefix).queue, entries)
+    return len(entries)
+
+
+def frontier_counts(redis_url: str | redis.Redis, prefix: str = DEFAULT_PREFIX) -> dict[str, int]:
+    """Queued, in flight and known-URL counts (for status lines, tests and benchmarks)."""
+    server = connect(redis_url) if isinstance(redis_url, str) else redis_url
+    keys = Keys(prefix)
+    inflight = sum(
+        server.hlen(keys.inflight(w.decode() if isinstance(w, bytes) else w))
+        for w in server.smembers(keys.workers)
+    )
+    return {
+        "queued": int(server.zcard(keys.queue)),
+        "in_flight": int(inflight),
+        "seen": int(server.scard(keys.dupefilter)),
+        "workers": int(server.scard(keys.workers)),
+    }
+
+
+def clear(redis_url: str | redis.Redis, prefix: str) -> int:
+    """Delete every key of a frontier (tests and benchmarks use a prefix of their own)."""
+    server = connect(redis_url) if isinstance(redis_url, str) else redis_url
+    keys = list(server.scan_iter(match=Keys(prefix).all(), count=500))
+    return int(server.delete(*keys)) if keys else 0
+
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "Keys",
+    "LeasedScheduler",
+    "RFPDupeFilter",
+    "clear",
+    "enqueue_discovery",
+    "frontier_counts",
+    "frontier_settings",
+]

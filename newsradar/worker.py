@@ -1,0 +1,166 @@
+"""`newsradar worker`: a crawl worker on the shared Redis frontier (see newsradar.frontier).
+
+Any number of workers, on any machines, take requests from the frontier, store articles in the
+shared database (the article store dedupes across workers), and match them (AlertQueue claims
+pending articles with SKIP LOCKED on PostgreSQL), so each match is queued once. Outlet health is
+recorded every `health_interval` for the outlets a worker saw activity on. Delivery is left to
+`serve` (or `run-once`). Every worker needs the same config directory as the scheduling process.
+
+SIGTERM or SIGINT: stop taking requests, finish or hand back what is in flight, match, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from dataclasses import dataclass
+
+from scrapy.crawler import AsyncCrawlerRunner
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from crawler.spiders.frontier import FrontierSpider
+from crawler.spiders.outlet import OutletRun
+from newsradar.alerts import AlertQueue
+from newsradar.config import Config, parse_duration
+from newsradar.crawl import crawl_runner, outlet_spec, scrapy_settings
+from newsradar.frontier import DEFAULT_LEASE, DEFAULT_PREFIX, frontier_settings
+from newsradar.health import record_health
+from newsradar.settings import Settings
+from newsradar.storage import Database, OutletHealth
+from newsradar.store import ArticleStore, BackfillPolicy
+
+log = logging.getLogger("newsradar.worker")
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    prefix: str = DEFAULT_PREFIX
+    lease: float = DEFAULT_LEASE
+    match_interval: float = 1.0  # seconds between matching what was stored
+    health_interval: float = 60.0
+    grace: float = 20.0  # seconds in-flight requests may take after SIGTERM
+    log_level: str = "WARNING"
+
+
+def backfill_policy(config: Config, db: Database) -> BackfillPolicy:
+    """As `newsradar.crawl.crawl` builds it: outlets never recorded count as first crawls."""
+    with db.session() as session:
+        known = {row.outlet_id for row in session.query(OutletHealth) if row.first_crawl_at}
+    return BackfillPolicy(
+        window={
+            o.id: parse_duration(o.backfill) if o.backfill else config.crawl.backfill_window
+            for o in config.outlets
+        },
+        first_crawl=frozenset(o.id for o in config.outlets if o.id not in known),
+    )
+
+
+class Worker:
+    def __init__(
+        self, settings: Settings, config: Config, db: Database, options: WorkerOptions
+    ) -> None:
+        if not settings.redis_url:
+            raise ValueError("NEWSRADAR_REDIS_URL is not set: a worker needs the shared frontier")
+        self.settings = settings
+        self.config = config
+        self.db = db
+        self.options = options
+        self.stopping = asyncio.Event()
+        self.store = ArticleStore(db, backfill_policy(config, db))
+        self.alerts = AlertQueue(db, config.watchlists)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _runner(self) -> AsyncCrawlerRunner:
+        crawl_runner(self.config, self.options.log_level)  # quiets per-component error logs
+        settings = scrapy_settings(self.config, self.options.log_level)
+        assert self.settings.redis_url is not None
+        settings.setdict(
+            frontier_settings(self.settings.redis_url, self.options.prefix, self.options.lease),
+            priority="cmdline",
+        )
+        return AsyncCrawlerRunner(settings)
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        runner = self._runner()
+        crawler = runner.create_crawler(FrontierSpider)
+        crawl = asyncio.ensure_future(
+            runner.crawl(
+                crawler,
+                outlets=[outlet_spec(o) for o in self.config.outlets],
+                is_known=self.store.is_known,
+                store=self.store,
+                max_articles_per_outlet=10_000,
+            )
+        )
+        log.warning(
+            "worker on frontier %r: %d outlets", self.options.prefix, len(self.config.outlets)
+        )
+        last_health = time.monotonic()
+        while not self.stopping.is_set() and not crawl.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), self.options.match_interval)
+            await self._match()
+            if time.monotonic() - last_health >= self.options.health_interval:
+                last_health = time.monotonic()
+                await self._record_health(crawler.spider)
+        spider = crawler.spider
+        if isinstance(spider, FrontierSpider):
+            spider.stopping = True
+        if not crawl.done():
+            await crawler.stop_async()
+        try:
+            await asyncio.wait_for(crawl, self.options.grace)
+        except TimeoutError:
+            log.warning("in-flight requests did not finish in %.0fs", self.options.grace)
+        await self._match()
+        await self._record_health(spider)
+        log.warning("worker stopped")
+        return 0
+
+    async def _match(self) -> None:
+        try:
+            await asyncio.to_thread(self.alerts.process_pending)
+        except OperationalError as exc:  # the database is away: the articles wait for it
+            log.warning("matching postponed: %s", type(exc.orig).__name__)
+
+    async def _record_health(self, spider: object) -> None:
+        """Record the outlets' activity since the last time, as one run each."""
+        if not isinstance(spider, FrontierSpider):
+            return
+        runs, spider.runs = spider.runs, {o: OutletRun(o) for o in spider.runs}
+        active = {
+            outlet_id: run
+            for outlet_id, run in runs.items()
+            if run.sources_ok or run.source_errors or run.pages_fetched or run.page_errors
+        }
+        if not active:
+            return
+
+        def work() -> None:
+            self.store.refresh_seen()
+            for _attempt in range(2):
+                try:
+                    record_health(self.db, active, self.config, self.settings.operator_chats)
+                    break
+                except IntegrityError:  # another worker created the outlet's row meanwhile
+                    continue
+            self.store.policy = backfill_policy(self.config, self.db)
+
+        try:
+            await asyncio.to_thread(work)
+        except OperationalError as exc:
+            log.warning("outlet health not recorded: %s", type(exc.orig).__name__)
+
+
+def run_worker(settings: Settings, config: Config, db: Database, options: WorkerOptions) -> int:
+    from newsradar import loop
+
+    return loop.run(lambda: Worker(settings, config, db, options).run())

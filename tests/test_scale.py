@@ -1,0 +1,393 @@
+"""Scale-out on the real servers: several `newsradar worker` processes on one Redis frontier and
+one PostgreSQL database, a scheduling process putting discovery URLs on the frontier, the local
+outlet server counting every request.
+
+Skipped, saying how to start them, when Redis (127.0.0.1:6379, or $NEWSRADAR_TEST_REDIS_URL) or
+PostgreSQL (see tests/support/pg.py) are not reachable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from newsradar.demo.content import SampleArticle
+from newsradar.demo.server import SampleOutlets
+from newsradar.frontier import Keys, clear, frontier_counts
+from newsradar.storage import Article, Database, MatchRow, OutboxRow
+from tests.conftest import NEWSRADAR, Workspace
+
+REDIS_ENV = "NEWSRADAR_TEST_REDIS_URL"
+HOW_TO_START_REDIS = (
+    "Redis is not reachable at 127.0.0.1:6379. Start one, e.g. `docker run -d -p 6379:6379 "
+    f"redis:7` or `redis-server --daemonize yes`, or point ${REDIS_ENV} at a redis:// URL."
+)
+KEYWORD = "Zorvath"  # in every third article, and nowhere in the bundled samples
+CHATS = [501, 502]
+ARTICLES = 240
+LEASE = 4.0  # seconds: a killed worker's requests are handed on soon after
+
+
+def _reachable(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get(REDIS_ENV) or "redis://127.0.0.1:6379/0"
+    if not _reachable(url):
+        pytest.skip(HOW_TO_START_REDIS)
+    return url
+
+
+@pytest.fixture
+def prefix(redis_url: str) -> Iterator[str]:
+    """A frontier of this test's own; deleted afterwards."""
+    name = f"newsradar-test-{uuid.uuid4().hex[:10]}"
+    yield name
+    clear(redis_url, name)
+
+
+# ----- the outlets ------------------------------------------------------------------------------
+_WORDS = (  # noqa: SIM905  (a paragraph of words reads better than a list)
+    "analysts officials border ministry convoy harbour parliament reform ceasefire drought "
+    "pipeline council tribunal election treasury province embassy governor refinery harvest "
+    "garrison charter frontier caravan senate cabinet dispatch inquiry summit accord tariff "
+    "ledger quarry orchard canal bridge railway plateau delta estuary monsoon glacier lagoon "
+    "beacon citadel bazaar mosque chapel archive library academy clinic tavern workshop "
+    "merchant courier sentry pilot sailor farmer miner weaver potter baker judge envoy scribe "
+    "amber cobalt crimson indigo olive scarlet silver umber violet copper bronze marble granite"
+).split()
+
+
+def publish_articles(outlets: SampleOutlets, count: int, seed: int = 7) -> dict[str, bool]:
+    """`count` new articles of distinct text on two outlets: their URL -> whether they match."""
+    rng = random.Random(seed)
+    published: dict[str, bool] = {}
+    for n in range(count):
+        matches = n % 3 == 0
+        paragraphs = []
+        for p in range(4):
+            words = [rng.choice(_WORDS) for _ in range(45)]
+            if matches and p == 1:
+                words.insert(10, KEYWORD)
+            paragraphs.append(f"Item {n}.{p}: " + " ".join(words).capitalize() + ".")
+        article = SampleArticle(
+            outlet="wp" if n % 2 else "wix",
+            slug=f"dispatch-{n}-{rng.choice(_WORDS)}",
+            title=f"Dispatch {n}: the {rng.choice(_WORDS)} and the {rng.choice(_WORDS)}",
+            dek=f"Notes on {rng.choice(_WORDS)} number {n}.",
+            author="Staff",
+            age=timedelta(minutes=5 + n % 600),
+            paragraphs=tuple(paragraphs),
+        )
+        published[outlets.publish(article)] = matches
+    return published
+
+
+# ----- the processes ----------------------------------------------------------------------------
+class Cluster:
+    """A scheduling process and N workers on one frontier and one database."""
+
+    def __init__(self, workspace: Workspace, redis_url: str, prefix: str) -> None:
+        self.workspace = workspace
+        self.redis_url = redis_url
+        self.prefix = prefix
+        self.workers: list[subprocess.Popen[str]] = []
+        self.scheduler: subprocess.Popen[str] | None = None
+        self.logs = workspace.root / "logs"
+        self.logs.mkdir(exist_ok=True)
+
+    def env(self) -> dict[str, str]:
+        return self.workspace.env(NEWSRADAR_REDIS_URL=self.redis_url)
+
+    def start_worker(self) -> subprocess.Popen[str]:
+        log = (self.logs / f"worker-{len(self.workers)}.log").open("w")
+        worker = subprocess.Popen(
+            [str(NEWSRADAR), "worker", "--prefix", self.prefix, "--lease", str(LEASE)],
+            env=self.env(),
+            cwd=self.workspace.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.workers.append(worker)
+        return worker
+
+    def start_scheduler(self) -> None:
+        """`newsradar serve` schedules: with a Redis URL it queues each outlet's discovery."""
+        log = (self.logs / "scheduler.log").open("w")
+        self.scheduler = subprocess.Popen(
+            [str(NEWSRADAR), "serve", "--prefix", self.prefix],
+            env=self.env(),
+            cwd=self.workspace.root,
+            stdout=subprocess.DEVNULL,  # no bot token: alerts are printed, not sent
+            stderr=log,
+            text=True,
+        )
+
+    def stop(self) -> None:
+        for process in [*self.workers, self.scheduler]:
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in [*self.workers, self.scheduler]:
+            if process is None:
+                continue
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def log_tail(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n" + path.read_text()[-1500:] for path in sorted(self.logs.iterdir())
+        )
+
+
+def stored_urls(db: Database) -> list[str]:
+    with db.session() as session:
+        return list(session.scalars(select(Article.url)))
+
+
+def wait_until_done(
+    db: Database, cluster: Cluster, expected: set[str], timeout: float
+) -> tuple[float, list[str]]:
+    """Until every expected URL is stored and matched and the frontier is empty; how long."""
+    started = time.monotonic()
+    urls: list[str] = []
+    while time.monotonic() - started < timeout:
+        urls = stored_urls(db)
+        with db.session() as session:
+            unmatched = session.scalar(
+                select(func.count()).select_from(Article).where(Article.matched_at.is_(None))
+            )
+        counts = frontier_counts(cluster.redis_url, cluster.prefix)
+        idle = not counts["queued"] and not counts["in_flight"]
+        if expected <= set(urls) and not unmatched and idle:
+            return time.monotonic() - started, urls
+        time.sleep(0.5)
+    pytest.fail(
+        f"not done in {timeout:.0f}s: {len(expected - set(urls))} of {len(expected)} articles "
+        f"missing, frontier {frontier_counts(cluster.redis_url, cluster.prefix)}\n"
+        + cluster.log_tail()
+    )
+
+
+def check_stored_and_alerted_once(
+    db: Database, published: dict[str, bool], urls: list[str]
+) -> None:
+    assert len(urls) == len(set(urls)), "an article was stored twice"
+    assert set(published) <= set(urls)
+    with db.session() as session:
+        titles = list(session.scalars(select(Article.title)))
+        assert len(titles) == len(set(titles)), "the same article was stored under two rows"
+        rows = session.execute(
+            select(Article.url, OutboxRow.chat_id).join(
+                OutboxRow, OutboxRow.article_id == Article.id
+            )
+        ).all()
+        matched = set(session.scalars(select(MatchRow.article_id)))
+    alerted: dict[str, list[int]] = {}
+    for url, chat_id in rows:
+        alerted.setdefault(url, []).append(chat_id)
+    for url, matches in published.items():
+        expected = sorted(CHATS) if matches else []
+        assert sorted(alerted.get(url, [])) == expected, url
+    assert len(rows) == len(set(rows)) == len(CHATS) * len(matched)
+
+
+def article_fetches(outlets: SampleOutlets, published: dict[str, bool]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for outlet_id in ("wp", "wix"):
+        base = outlets.sites[outlet_id].base_url
+        for path, n in outlets.requests(outlet_id).items():
+            if base + path in published:
+                counts[base + path] = n
+    return counts
+
+
+def _setup(
+    workspace: Workspace, pg_url: str, outlets: SampleOutlets, count: int
+) -> tuple[Database, dict[str, bool]]:
+    workspace.database_override = pg_url
+    config = outlets.outlets_config()
+    for outlet in config:
+        outlet["every"] = "15s"
+    workspace.write_config(
+        config,
+        [{"id": "zorvath", "title": "Zorvath watch", "query": KEYWORD, "chats": CHATS}],
+        crawl={"per_host_concurrency": 8},
+    )
+    published = publish_articles(outlets, count)
+    return Database(pg_url), published  # migrated once, before the workers start
+
+
+# ----- the tests --------------------------------------------------------------------------------
+def test_three_workers_fetch_store_and_alert_each_article_once(
+    workspace: Workspace, pg_url: str, redis_url: str, prefix: str, sample_outlets: SampleOutlets
+) -> None:
+    db, published = _setup(workspace, pg_url, sample_outlets, ARTICLES)
+    cluster = Cluster(workspace, redis_url, prefix)
+    try:
+        for _ in range(3):
+            cluster.start_worker()
+        cluster.start_scheduler()
+        elapsed, urls = wait_until_done(db, cluster, set(published), timeout=80)
+        print(f"three workers: {len(published)} articles in {elapsed:.1f}s")
+    finally:
+        cluster.stop()
+    try:
+        assert all(w.returncode == 0 for w in cluster.workers), cluster.log_tail()
+        check_stored_and_alerted_once(db, published, urls)
+        fetches = article_fetches(sample_outlets, published)
+        assert set(fetches) == set(published)
+        assert {url: n for url, n in fetches.items() if n > 1} == {}, "fetched twice"
+        logs = [(cluster.logs / f"worker-{n}.log").read_text() for n in range(3)]
+        assert all("worker on frontier" in text for text in logs)
+    finally:
+        db.close()
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing(
+    workspace: Workspace, pg_url: str, redis_url: str, prefix: str, sample_outlets: SampleOutlets
+) -> None:
+    db, published = _setup(workspace, pg_url, sample_outlets, ARTICLES)
+    cluster = Cluster(workspace, redis_url, prefix)
+    server = redis.Redis.from_url(redis_url)
+    try:
+        victim = cluster.start_worker()
+        cluster.start_worker()
+        cluster.start_worker()
+        cluster.start_scheduler()
+        held = 0
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not held:  # kill it while it holds requests
+            for key in server.scan_iter(match=f"{prefix}:inflight:*:{victim.pid}:*"):
+                held = int(server.hlen(key))
+            time.sleep(0.05)
+        assert held, "the worker never held a request\n" + cluster.log_tail()
+        stored_before = len(stored_urls(db))
+        victim.kill()  # SIGKILL: no chance to hand anything back
+        victim.wait()
+
+        _elapsed, urls = wait_until_done(db, cluster, set(published), timeout=80)
+        assert stored_before < len(published)  # the others did the rest
+    finally:
+        cluster.stop()
+    try:
+        check_stored_and_alerted_once(db, published, urls)
+        assert not list(server.scan_iter(match=f"{prefix}:inflight:*:{victim.pid}:*"))
+        workers = [w.decode() for w in server.smembers(Keys(prefix).workers)]
+        assert not [w for w in workers if f":{victim.pid}:" in w]  # found dead and reaped
+    finally:
+        db.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PrivateRedis:
+    """A redis-server of the test's own (persisting to disk), so it can be restarted safely."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.directory),
+                "--save",
+                "1 1",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not _reachable(self.url):
+            if time.monotonic() > deadline:
+                raise RuntimeError("private redis-server did not start")
+            time.sleep(0.05)
+
+    def restart(self, down_for: float) -> None:
+        """SHUTDOWN SAVE (every client is disconnected), stay down a while, start again."""
+        assert self.process is not None
+        with contextlib.suppress(redis.ConnectionError):  # it closes the connection as it goes
+            redis.Redis.from_url(self.url).shutdown(save=True)
+        self.process.wait(timeout=10)
+        time.sleep(down_for)
+        self.start()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def test_workers_reconnect_after_redis_restarts_mid_run(
+    workspace: Workspace, pg_url: str, sample_outlets: SampleOutlets, tmp_path: Path
+) -> None:
+    if shutil.which("redis-server") is None:
+        pytest.skip(
+            "needs the redis-server program to run (and restart) a Redis of the test's own; "
+            "install it, e.g. `apt-get install redis-server`"
+        )
+    own = PrivateRedis(tmp_path)
+    own.start()
+    db, published = _setup(workspace, pg_url, sample_outlets, ARTICLES)
+    cluster = Cluster(workspace, own.url, "newsradar")
+    try:
+        for _ in range(3):
+            cluster.start_worker()
+        cluster.start_scheduler()
+        deadline = time.monotonic() + 60
+        while len(stored_urls(db)) < 40:  # mid-run: some stored, most still to come
+            assert time.monotonic() < deadline, cluster.log_tail()
+            time.sleep(0.1)
+        own.restart(down_for=2.0)
+
+        _elapsed, urls = wait_until_done(db, cluster, set(published), timeout=80)
+        assert all(w.poll() is None for w in cluster.workers), "a worker gave up"
+    finally:
+        cluster.stop()
+        own.stop()
+    try:
+        check_stored_and_alerted_once(db, published, urls)
+        logs = "".join((cluster.logs / f"worker-{n}.log").read_text() for n in range(3))
+        assert "frontier reachable again" in logs
+    finally:
+        db.close()
