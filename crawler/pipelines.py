@@ -2,31 +2,55 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.dedupe import canonical_url
 from crawler.extract import extract_article
 from crawler.items import ArticleItem
+from crawler.template import OutletTemplate
 
 
 class ExtractPipeline:
-    """Page HTML -> title, author, date, language and body text; pages without text are dropped."""
+    """Page HTML -> title, author, date, language and body text; pages without text are dropped.
 
-    def process_item(self, item: ArticleItem, spider: Any) -> ArticleItem:
+    Each outlet's learned template (see crawler.template) lives as long as the spider's
+    `templates` mapping: a long-running process hands the same one to every crawl. The CPU time
+    spent extracting is added to the crawl's stats as `newsradar/extraction_seconds`.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        spider: Any = self.crawler.spider
         outlet = spider.outlets[item.outlet_id]
         run = spider.runs[item.outlet_id]
+        templates: dict[str, OutletTemplate] = spider.templates
+        started = time.process_time()
         try:
             extracted = extract_article(
                 item.html or b"",
                 item.url,
                 content_xpath=outlet.content_xpath,
                 remove_xpath=outlet.remove_xpath,
+                template=templates.setdefault(item.outlet_id, OutletTemplate()),
             )
         except Exception as exc:  # a hostile page must not stop the crawl
             run.page_errors.append(f"{item.url}: extraction failed: {type(exc).__name__}: {exc}")
             raise DropItem(f"extraction failed for {item.url}") from exc
+        finally:
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value(
+                    "newsradar/extraction_seconds", time.process_time() - started
+                )
         if extracted is None or not extracted.text.strip():
             run.pages_without_text += 1
             raise DropItem(f"no article text at {item.url}", log_level="INFO")

@@ -1,4 +1,7 @@
-"""The per-outlet health table (`newsradar status`)."""
+"""The per-outlet health table (`newsradar status`).
+
+Consecutive failures stay the last column, so that scripts can read them with `split()[-1]`.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +15,22 @@ def print_status(config: Config, settings: Settings) -> None:
     with db.session() as session:
         health = {row.outlet_id: row for row in session.query(OutletHealth)}
     db.close()
-    rows = [("outlet", "last success", "last error", "articles (last/total)", "failures")]
+    rows = [
+        (
+            "outlet",
+            "last success",
+            "last error",
+            "articles (last/total)",
+            "pages",
+            "no text (last/total)",
+            "alerted",
+            "failures",
+        )
+    ]
     for outlet in config.outlets:
         row = health.get(outlet.id)
         if row is None:
-            rows.append((outlet.id, "never crawled", "", "", ""))
+            rows.append((outlet.id, "never crawled", "", "", "", "", "", ""))
             continue
         error = ""
         if row.last_error:
@@ -27,12 +41,25 @@ def print_status(config: Config, settings: Settings) -> None:
                 _when(row.last_success_at),
                 error,
                 f"{row.articles_last_run}/{row.articles_total}",
+                str(row.pages_fetched_last_run or 0),
+                f"{row.pages_without_text_last_run or 0}/{row.extraction_failures_total or 0}",
+                _alerted(row),
                 str(row.consecutive_failures),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)).rstrip())
+
+
+def _alerted(row: OutletHealth) -> str:
+    """Troubles the operators were told about and that have not recovered yet."""
+    troubles = [
+        name
+        for name, flag in (("failing", row.failing_alerted), ("no-text", row.layout_alerted))
+        if flag
+    ]
+    return ",".join(troubles) or "-"
 
 
 def _when(value: object) -> str:

@@ -5,6 +5,11 @@ fingerprint is near a stored one (the same story under a second URL, or re-serve
 clutter). Either way its URLs are remembered so they are not fetched again; nothing alerts twice.
 Articles older than the backfill window are stored silently: a new outlet's back catalogue, or an
 old story that reappears, never floods subscribers.
+
+The seen-URL store stays bounded: a URL a discovery source lists again is refreshed (one batch
+update per crawl), and one nobody listed for `crawl.seen_url_ttl` is forgotten. Should it turn up
+again it is fetched once more and recognised by its stored article (canonical URL or content
+fingerprint), so it never alerts twice.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from scrapy.crawler import Crawler
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,14 +41,41 @@ class BackfillPolicy:
         return published >= now - self.window[outlet_id]
 
 
+REFRESH_BATCH = 500
+
+
 class ArticleStore:
     def __init__(self, db: Database, policy: BackfillPolicy) -> None:
         self.db = db
         self.policy = policy
+        self._listed_again: set[str] = set()
 
     def is_known(self, url: str) -> bool:
+        url = canonical_url(url)
         with self.db.session() as session:
-            return session.get(SeenUrl, canonical_url(url)) is not None
+            known = session.get(SeenUrl, url) is not None
+        if known:
+            self._listed_again.add(url)
+        return known
+
+    def refresh_seen(self) -> int:
+        """Mark the known URLs discovery listed in this crawl as seen now; how many."""
+        urls = sorted(self._listed_again)
+        self._listed_again.clear()
+        now = utcnow()
+        with self.db.session() as session, session.begin():
+            for start in range(0, len(urls), REFRESH_BATCH):
+                session.execute(
+                    update(SeenUrl)
+                    .where(SeenUrl.url.in_(urls[start : start + REFRESH_BATCH]))
+                    .values(last_seen=now)
+                )
+        return len(urls)
+
+    def finish(self, ttl: timedelta) -> int:
+        """End of a crawl: refresh what was listed again, forget what expired; how many expired."""
+        self.refresh_seen()
+        return expire_seen_urls(self.db, ttl)
 
     def add(self, item: ArticleItem) -> Article | None:
         """Store the article; None when it duplicates one already stored."""
@@ -108,17 +141,59 @@ class ArticleStore:
 
     @staticmethod
     def _remember(session: Session, urls: set[str], outlet_id: str, article_id: int) -> None:
+        now = utcnow()
         for url in urls:
-            if session.get(SeenUrl, url) is None:
-                session.add(SeenUrl(url=url, outlet_id=outlet_id, article_id=article_id))
+            seen = session.get(SeenUrl, url)
+            if seen is None:
+                session.add(
+                    SeenUrl(
+                        url=url,
+                        outlet_id=outlet_id,
+                        article_id=article_id,
+                        first_seen=now,
+                        last_seen=now,
+                    )
+                )
+            else:
+                seen.last_seen = now
+
+
+def expire_seen_urls(db: Database, ttl: timedelta) -> int:
+    """Forget URLs no discovery source listed for `ttl` (rows from before `last_seen` existed
+    count from when they were first seen)."""
+    cutoff = utcnow() - ttl
+    with db.session() as session, session.begin():
+        result = session.execute(
+            delete(SeenUrl).where(
+                or_(
+                    SeenUrl.last_seen < cutoff,
+                    and_(SeenUrl.last_seen.is_(None), SeenUrl.first_seen < cutoff),
+                )
+            )
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class StorePipeline:
     """Scrapy item pipeline handing extracted articles to the spider's `store` (an ArticleStore)."""
 
-    def process_item(self, item: ArticleItem, spider: Any) -> ArticleItem:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        spider: Any = self.crawler.spider
         run = spider.runs[item.outlet_id]
-        if spider.store.add(item) is None:
+        run.text_chars.append(len(item.text))
+        try:
+            stored = spider.store.add(item)
+        except Exception as exc:  # reported with the outlet; its sources are read in full next time
+            run.page_errors.append(f"{item.url}: not stored: {type(exc).__name__}")
+            raise
+        if stored is None:
             run.duplicates += 1
         else:
             run.articles += 1

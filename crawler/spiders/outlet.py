@@ -4,11 +4,16 @@ Discovery sources (feeds, sitemaps, listing pages) are fetched first; every cand
 on the outlet's hosts, matches its article pattern and is not already known becomes an article
 request. What went right and wrong is kept per outlet in `OutletRun`, so that one broken outlet is
 reported while the others go on.
+
+Discovery URLs are fetched conditionally (If-None-Match / If-Modified-Since with the validators
+they answered last time); a 304 means nothing new there and costs no parsing. The validators of a
+crawl are handed back only when it finished and every page of the outlet was dealt with, so that
+a crash or a failed page never hides articles behind a 304 on the next crawl.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +28,21 @@ from crawler.dedupe import canonical_url
 from crawler.discovery import Candidate, DiscoveryError, parse_feed, parse_sitemap
 from crawler.items import ArticleItem
 from crawler.outlet import OutletSpec
+from crawler.template import OutletTemplate
 
 DISCOVERY_PRIORITY = 10
 MAX_SITEMAP_DEPTH = 3
+NOT_MODIFIED = 304
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a discovery URL answered last time, sent back to it as a conditional GET."""
+
+    url: str
+    outlet_id: str
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass
@@ -34,14 +51,17 @@ class OutletRun:
 
     outlet_id: str
     sources_ok: int = 0
+    sources_unchanged: int = 0  # answered 304: nothing new, nothing parsed
     source_errors: list[str] = field(default_factory=list)
     candidates: int = 0
     new_urls: int = 0
     pages_fetched: int = 0
     page_errors: list[str] = field(default_factory=list)
     pages_without_text: int = 0
+    text_chars: list[int] = field(default_factory=list)  # body length of each page with text
     articles: int = 0
     duplicates: int = 0
+    capped: bool = False  # more new URLs than one crawl fetches: the rest wait for the next
 
     @property
     def failed(self) -> bool:
@@ -61,6 +81,10 @@ def never_seen(_url: str) -> bool:
     return False
 
 
+def forget(_validators: list[Validators]) -> None:
+    return None
+
+
 class OutletSpider(scrapy.Spider):
     name = "outlets"
 
@@ -69,11 +93,19 @@ class OutletSpider(scrapy.Spider):
         outlets: Sequence[OutletSpec],
         is_known: Callable[[str], bool] = never_seen,
         max_articles_per_outlet: int = 200,
+        validators: Mapping[str, Validators] | None = None,
+        save_validators: Callable[[list[Validators]], None] = forget,
+        templates: dict[str, OutletTemplate] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.outlets = {outlet.id: outlet for outlet in outlets}
+        # Each outlet's learned page template (crawler.template), kept by whoever runs the crawls.
+        self.templates = templates if templates is not None else {}
         self.is_known = is_known
+        self.validators = dict(validators or {})
+        self.save_validators = save_validators
+        self._fresh: dict[str, Validators] = {}
         self.max_articles_per_outlet = max_articles_per_outlet
         self.runs = {outlet.id: OutletRun(outlet.id) for outlet in outlets}
         self.allowed_domains = sorted({host for o in outlets for host in o.hosts})
@@ -91,30 +123,72 @@ class OutletSpider(scrapy.Spider):
     def _discovery(
         self, url: str, outlet: OutletSpec, callback: Callable[..., Any], **meta: Any
     ) -> scrapy.Request:
+        headers = {}
+        known = self.validators.get(url)
+        if known is not None:
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.source_failed,
+            headers=headers,
             priority=DISCOVERY_PRIORITY,
             dont_filter=True,
-            meta={"outlet": outlet.id, "source": True, **meta},
+            meta={
+                "outlet": outlet.id,
+                "source": True,
+                "source_url": url,
+                "handle_httpstatus_list": [NOT_MODIFIED],
+                **meta,
+            },
         )
+
+    def _unchanged(self, response: Response) -> bool:
+        """A 304: the source worked and has nothing new."""
+        if response.status != NOT_MODIFIED:
+            return False
+        run = self.runs[response.meta["outlet"]]
+        run.sources_ok += 1
+        run.sources_unchanged += 1
+        return True
+
+    def _source_ok(self, response: Response) -> None:
+        """A source read successfully: its validators serve the next crawl's conditional GET."""
+        run = self.runs[response.meta["outlet"]]
+        run.sources_ok += 1
+        etag = response.headers.get("ETag")
+        modified = response.headers.get("Last-Modified")
+        if etag or modified:
+            url = response.meta.get("source_url", response.url)
+            self._fresh[url] = Validators(
+                url,
+                run.outlet_id,
+                etag.decode("latin-1") if etag else None,
+                modified.decode("latin-1") if modified else None,
+            )
 
     # Discovery ---------------------------------------------------------------------------------
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         run = self.runs[response.meta["outlet"]]
+        if self._unchanged(response):
+            return []
         try:
             candidates = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
             run.source_errors.append(f"feed {response.url}: {exc}")
             return []
-        run.sources_ok += 1
+        self._source_ok(response)
         return self._articles(response.meta["outlet"], candidates)
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         outlet = self.outlets[response.meta["outlet"]]
         run = self.runs[outlet.id]
+        if self._unchanged(response):
+            return []
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
@@ -127,7 +201,10 @@ class OutletSpider(scrapy.Spider):
         except DiscoveryError as exc:
             run.source_errors.append(f"sitemap {response.url}: {exc}")
             return []
-        run.sources_ok += 1
+        if not content.sitemaps:
+            self._source_ok(response)
+        else:  # an index answering 304 would hide changed children: indexes are always fetched
+            run.sources_ok += 1
         requests = list(self._articles(outlet.id, content.pages))
         depth = response.meta.get("depth_in_index", 0)
         if depth < MAX_SITEMAP_DEPTH:
@@ -141,10 +218,12 @@ class OutletSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         outlet = self.outlets[response.meta["outlet"]]
         run = self.runs[outlet.id]
+        if self._unchanged(response):
+            return []
         if not isinstance(response, TextResponse):
             run.source_errors.append(f"listing page {response.url}: not an HTML page")
             return []
-        run.sources_ok += 1
+        self._source_ok(response)
         # Hosts are checked by the outlet itself: the extractor's domain filter counts ports.
         links = LinkExtractor(unique=True).extract_links(response)
         return self._articles(outlet.id, [Candidate(link.url) for link in links])
@@ -169,6 +248,7 @@ class OutletSpider(scrapy.Spider):
             if self.is_known(url):
                 continue
             if len(queued) >= self.max_articles_per_outlet:
+                run.capped = True
                 break
             queued.add(url)
             run.new_urls += 1
@@ -203,6 +283,23 @@ class OutletSpider(scrapy.Spider):
             hint_published=response.meta.get("hint_published"),
             hint_title=response.meta.get("hint_title"),
         )
+
+    # End -------------------------------------------------------------------------------------
+
+    def closed(self, reason: str) -> None:
+        """Hand back the validators of outlets whose every new page was stored (or recognised):
+        anything else, whatever its cause, is fetched again through a full read next time."""
+        if reason != "finished":
+            return
+        complete = {
+            outlet_id
+            for outlet_id, run in self.runs.items()
+            if run.articles + run.duplicates == run.new_urls
+            and not (run.page_errors or run.pages_without_text or run.capped)
+        }
+        fresh = [v for v in self._fresh.values() if v.outlet_id in complete]
+        if fresh:
+            self.save_validators(fresh)
 
     # Failures ----------------------------------------------------------------------------------
 

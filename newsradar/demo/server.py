@@ -9,10 +9,13 @@ from __future__ import annotations
 import collections
 import hashlib
 import re
+import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -63,7 +66,14 @@ class SampleSite:
         self._route = route
         self._lock = threading.Lock()
         self._requests: collections.Counter[str] = collections.Counter()
+        self._statuses: collections.Counter[tuple[str, int]] = collections.Counter()
+        # Per path: the body's ETag and when that body was first served (its Last-Modified).
+        self._versions: dict[str, tuple[str, int]] = {}
         self.user_agents: set[str] = set()  # every User-Agent that asked, to check honesty
+        # Tests turn an outlet into errors, slow pages or a new layout: a route consulted first,
+        # whose None means "answer as usual". `send_etags` off leaves only Last-Modified.
+        self.override: Route | None = None
+        self.send_etags = True
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -93,13 +103,37 @@ class SampleSite:
         with self._lock:
             return collections.Counter(self._requests)
 
+    def statuses(self) -> collections.Counter[tuple[str, int]]:
+        """(path, status) of every answer, 304s included."""
+        with self._lock:
+            return collections.Counter(self._statuses)
+
     def respond(self, path: str) -> Response:
         with self._lock:
             self._requests[path] += 1
+        override = self.override
+        if override is not None:
+            response = override(self, path)
+            if response is not None:
+                return response
         return self._route(self, path)
 
+    def answered(self, path: str, status: int) -> None:
+        with self._lock:
+            self._statuses[(path, status)] += 1
+
+    def version(self, path: str, etag: str) -> int:
+        """When this body of the path was first served (seconds; later bodies, later times)."""
+        with self._lock:
+            known = self._versions.get(path)
+            if known is not None and known[0] == etag:
+                return known[1]
+            stamp = int(time.time()) if known is None else max(int(time.time()), known[1] + 1)
+            self._versions[path] = (etag, stamp)
+            return stamp
+
     def start(self) -> None:
-        self._server = ThreadingHTTPServer((self.host, 0), _handler_for(self))
+        self._server = _QuietServer((self.host, 0), _handler_for(self))
         self._server.daemon_threads = True
         self.base_url = f"http://{self.host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(
@@ -116,6 +150,14 @@ class SampleSite:
         self._server = self._thread = None
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that went away mid-answer (a crawl stopped, a process killed) is not an error."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 def _handler_for(site: SampleSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -129,23 +171,46 @@ def _handler_for(site: SampleSite) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self, *, send_body: bool) -> None:
             site.user_agents.add(self.headers.get("User-Agent", ""))
-            response = site.respond(urlsplit(self.path).path)
+            path = urlsplit(self.path).path
+            response = site.respond(path)
             payload = response.body.encode("utf-8")
             etag = '"' + hashlib.sha1(payload).hexdigest()[:16] + '"'
-            if response.status == 200 and self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
+            validators: list[tuple[str, str]] = []
+            if response.status == 200:
+                modified = site.version(path, etag)
+                validators.append(("Last-Modified", formatdate(modified, usegmt=True)))
+                if site.send_etags:
+                    validators.append(("ETag", etag))
+                if self._not_modified(etag if site.send_etags else None, modified):
+                    site.answered(path, 304)
+                    self.send_response(304)
+                    for name, value in validators:
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+            site.answered(path, response.status)
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(payload)))
-            if response.status == 200:
-                self.send_header("ETag", etag)
+            for name, value in validators:
+                self.send_header(name, value)
             self.end_headers()
             if send_body:
                 self.wfile.write(payload)
+
+        def _not_modified(self, etag: str | None, modified: int) -> bool:
+            """RFC 9110: If-None-Match decides when sent; If-Modified-Since only without it."""
+            if_none_match = self.headers.get("If-None-Match")
+            if if_none_match is not None:
+                return etag is not None and etag in (t.strip() for t in if_none_match.split(","))
+            since = self.headers.get("If-Modified-Since")
+            if since is None:
+                return False
+            try:
+                return modified <= parsedate_to_datetime(since).timestamp()
+            except (TypeError, ValueError):
+                return False
 
         def log_message(self, format: str, *args: object) -> None:
             """Keep test and demo output clean."""

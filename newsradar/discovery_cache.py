@@ -1,0 +1,50 @@
+"""Validators (ETag, Last-Modified) of feeds, sitemaps and listing pages between crawls.
+
+The spider asks each discovery URL conditionally with what it answered last time; an unchanged
+source answers 304 and costs neither parsing nor article requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from crawler.spiders.outlet import Validators
+from newsradar.storage import Database, DiscoveryCache, utcnow
+
+
+def load_validators(db: Database, outlet_ids: Collection[str]) -> dict[str, Validators]:
+    """The stored validators of these outlets' discovery URLs, by URL."""
+    with db.session() as session:
+        rows = session.scalars(
+            select(DiscoveryCache).where(DiscoveryCache.outlet_id.in_(list(outlet_ids)))
+        )
+        return {
+            row.url: Validators(row.url, row.outlet_id, row.etag, row.last_modified) for row in rows
+        }
+
+
+def save_validators(db: Database, validators: Sequence[Validators]) -> None:
+    """Store what the sources answered in a crawl that finished (one transaction)."""
+    now = utcnow()
+    try:
+        with db.session() as session, session.begin():
+            for item in validators:
+                session.merge(
+                    DiscoveryCache(
+                        url=item.url,
+                        outlet_id=item.outlet_id,
+                        etag=_fits(item.etag, 512),
+                        last_modified=_fits(item.last_modified, 64),
+                        checked_at=now,
+                    )
+                )
+    except IntegrityError:
+        pass  # another worker stored them a moment ago; either set serves the next crawl
+
+
+def _fits(value: str | None, limit: int) -> str | None:
+    """A validator is sent back verbatim or not at all: a cut one would never match."""
+    return value if value and len(value) <= limit else None

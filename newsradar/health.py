@@ -1,0 +1,186 @@
+"""Outlet health: what each crawl did per outlet, and the operators' alerts when an outlet breaks.
+
+Two troubles are watched: an outlet failing `crawl.alert_after_failures` runs in a row (every
+discovery source down), and an outlet whose pages stop yielding article text (a layout change:
+pages fetched but extraction empty, or far shorter than the outlet's typical length). Each trouble
+sends one notice when it starts and one when it ends, nothing in between. The flag saying a notice
+went out is written in the transaction that queues the notice in the outbox, so a crash neither
+loses nor repeats one. Notices go to the operator chats (NEWSRADAR_OPERATOR_CHATS) and are always
+logged as warnings.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import median
+
+from crawler.spiders.outlet import OutletRun
+from newsradar.config import Config
+from newsradar.notices import add_notice
+from newsradar.storage import Database, OutletHealth, utcnow
+
+log = logging.getLogger("newsradar.health")
+
+# Text extraction counts as broken only on this many pages in one run, so that one video page
+# or one short news brief does not wake anybody.
+MIN_PAGES_FOR_VERDICT = 2
+# "Far shorter than usual": the run's median body below this share of the typical length.
+SHORT_TEXT_RATIO = 0.25
+# Weight of the newest healthy run in the typical length (a moving average).
+TYPICAL_WEIGHT = 0.2
+MAX_ERROR_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Notice:
+    outlet_id: str
+    kind: str  # failing, failing-recovered, no-text, no-text-recovered
+    text: str  # Telegram HTML, everything from outside escaped
+
+    @property
+    def is_problem(self) -> bool:
+        return not self.kind.endswith("-recovered")
+
+
+def record_health(
+    db: Database,
+    runs: Mapping[str, OutletRun],
+    config: Config,
+    operator_chats: Collection[int] = (),
+) -> list[Notice]:
+    """Store each outlet's share of a crawl; queue the notices its changes of state call for."""
+    now = utcnow()
+    notices: list[Notice] = []
+    with db.session() as session, session.begin():
+        for run in runs.values():
+            health = session.get(OutletHealth, run.outlet_id)
+            if health is None:
+                health = OutletHealth(
+                    outlet_id=run.outlet_id,
+                    consecutive_failures=0,
+                    articles_total=0,
+                    extraction_failures_total=0,
+                    failing_alerted=False,
+                    layout_alerted=False,
+                )
+                session.add(health)
+            notices += _update(health, run, config, now)
+        for notice in notices:
+            add_notice(session, operator_chats, notice.text)
+    for notice in notices:
+        (log.warning if notice.is_problem else log.info)(
+            "outlet health: %s", html.unescape(_strip_tags(notice.text))
+        )
+    return notices
+
+
+def _update(health: OutletHealth, run: OutletRun, config: Config, now: datetime) -> list[Notice]:
+    outlet = config.outlet(run.outlet_id)
+    label = _label(run.outlet_id, outlet.name if outlet else run.outlet_id)
+    notices: list[Notice] = []
+    health.last_run_at = now
+    health.articles_last_run = run.articles
+    health.articles_total = (health.articles_total or 0) + run.articles
+    health.pages_fetched_last_run = run.pages_fetched
+    health.pages_without_text_last_run = run.pages_without_text
+    health.extraction_failures_total = (
+        health.extraction_failures_total or 0
+    ) + run.pages_without_text
+    if run.error_summary:
+        health.last_error = run.error_summary
+        health.last_error_at = now
+
+    failures_before = health.consecutive_failures or 0
+    if run.failed:
+        health.consecutive_failures = failures_before + 1
+        if health.consecutive_failures >= config.crawl.alert_after_failures and not (
+            health.failing_alerted
+        ):
+            health.failing_alerted = True
+            error = html.escape((run.error_summary or "unknown error")[:MAX_ERROR_CHARS])
+            notices.append(
+                Notice(
+                    run.outlet_id,
+                    "failing",
+                    f"⚠️ <b>Outlet failing</b>: {label} failed "
+                    f"{health.consecutive_failures} runs in a row.\nLast error: {error}",
+                )
+            )
+        return notices
+
+    health.consecutive_failures = 0
+    health.last_success_at = now
+    health.first_crawl_at = health.first_crawl_at or now
+    if health.failing_alerted:
+        health.failing_alerted = False
+        notices.append(
+            Notice(
+                run.outlet_id,
+                "failing-recovered",
+                f"✅ <b>Outlet recovered</b>: {label} works again after "
+                f"{failures_before} failed runs.",
+            )
+        )
+
+    lengths = run.text_chars
+    health.text_chars_last_run = int(median(lengths)) if lengths else None
+    broken = extraction_broken(run, health.typical_text_chars)
+    if broken is False and lengths:
+        typical = health.typical_text_chars
+        current = median(lengths)
+        health.typical_text_chars = round(
+            current if typical is None else typical + TYPICAL_WEIGHT * (current - typical)
+        )
+    if broken and not health.layout_alerted:
+        health.layout_alerted = True
+        notices.append(Notice(run.outlet_id, "no-text", _no_text(label, run, health)))
+    elif broken is False and health.layout_alerted:
+        health.layout_alerted = False
+        notices.append(
+            Notice(
+                run.outlet_id,
+                "no-text-recovered",
+                f"✅ <b>Article text is back</b>: {label}: {len(lengths)} of "
+                f"{len(lengths) + run.pages_without_text} pages fetched yielded article text "
+                f"(median {int(median(lengths)):,} characters).",
+            )
+        )
+    return notices
+
+
+def extraction_broken(run: OutletRun, typical_chars: int | None) -> bool | None:
+    """True when the run's pages stopped yielding article text, None when it cannot tell."""
+    extracted = len(run.text_chars) + run.pages_without_text
+    if extracted < MIN_PAGES_FOR_VERDICT:
+        return None
+    if not run.text_chars:
+        return True
+    return bool(typical_chars) and median(run.text_chars) < (typical_chars or 0) * SHORT_TEXT_RATIO
+
+
+def _no_text(label: str, run: OutletRun, health: OutletHealth) -> str:
+    extracted = len(run.text_chars) + run.pages_without_text
+    if run.text_chars:
+        what = (
+            f"article text far shorter than usual: median {int(median(run.text_chars)):,} "
+            f"characters over {extracted} pages, typically {health.typical_text_chars:,}"
+        )
+    else:
+        what = f"none of the {extracted} pages fetched yielded article text"
+    return (
+        f"⚠️ <b>Outlet pages yield no article text</b>: {label}: {what}. Its page layout may "
+        "have changed (check <code>content_xpath</code> in outlets.yaml)."
+    )
+
+
+def _label(outlet_id: str, name: str) -> str:
+    return f"{html.escape(name)} (<code>{html.escape(outlet_id)}</code>)"
+
+
+def _strip_tags(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", text)

@@ -1,0 +1,113 @@
+"""Outlet health as a state machine: one notice per trouble, one per recovery, none in between."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawler.spiders.outlet import OutletRun
+from newsradar.config import Config, CrawlSettings, Outlet
+from newsradar.health import extraction_broken, record_health
+from newsradar.storage import Database, OutboxRow, OutletHealth
+
+OPERATORS = (7, -1009)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'health.db'}")
+    yield database
+    database.close()
+
+
+CONFIG = Config(
+    Path("config"),
+    CrawlSettings(alert_after_failures=2),
+    (Outlet(id="wp", name="Vox <explainers> & more", feeds=["http://127.0.0.2/feed/"]),),
+    (),
+)
+
+
+def _failed() -> OutletRun:
+    return OutletRun("wp", source_errors=["http://127.0.0.2/feed/: HTTP 503 <Service & Co>"])
+
+
+def _pages(texts: list[int], empty: int = 0) -> OutletRun:
+    return OutletRun(
+        "wp",
+        sources_ok=1,
+        pages_fetched=len(texts) + empty,
+        text_chars=texts,
+        pages_without_text=empty,
+        articles=len(texts),
+    )
+
+
+def _outbox(db: Database) -> list[OutboxRow]:
+    with db.session() as session:
+        return list(session.query(OutboxRow).order_by(OutboxRow.id))
+
+
+def test_a_failing_outlet_alerts_once_after_n_runs_and_once_when_it_recovers(db: Database) -> None:
+    assert record_health(db, {"wp": _failed()}, CONFIG, OPERATORS) == []
+    (notice,) = record_health(db, {"wp": _failed()}, CONFIG, OPERATORS)
+    assert notice.kind == "failing"
+    assert "Vox &lt;explainers&gt; &amp; more (<code>wp</code>)" in notice.text
+    assert "HTTP 503 &lt;Service &amp; Co&gt;" in notice.text
+    assert record_health(db, {"wp": _failed()}, CONFIG, OPERATORS) == []
+    (recovered,) = record_health(db, {"wp": _pages([])}, CONFIG, OPERATORS)
+    assert recovered.kind == "failing-recovered" and "after 3 failed runs" in recovered.text
+    assert record_health(db, {"wp": _pages([])}, CONFIG, OPERATORS) == []
+
+    rows = _outbox(db)
+    assert [(r.kind, r.chat_id, r.article_id, r.status) for r in rows] == [
+        ("notice", -1009, None, "pending"),
+        ("notice", 7, None, "pending"),
+        ("notice", -1009, None, "pending"),
+        ("notice", 7, None, "pending"),
+    ]
+    assert rows[0].payload == {"text": notice.text}
+
+
+def test_pages_without_text_or_far_shorter_text_alert_once(db: Database) -> None:
+    for _ in range(3):
+        assert record_health(db, {"wp": _pages([3000, 3400])}, CONFIG, OPERATORS) == []
+    with db.session() as session:
+        health = session.get(OutletHealth, "wp")
+        assert health is not None and 3000 <= (health.typical_text_chars or 0) <= 3400
+
+    (broken,) = record_health(db, {"wp": _pages([], empty=2)}, CONFIG, OPERATORS)
+    assert broken.kind == "no-text" and "none of the 2 pages" in broken.text
+    assert record_health(db, {"wp": _pages([300, 250])}, CONFIG, OPERATORS) == []  # still bad
+    assert record_health(db, {"wp": _pages([])}, CONFIG, OPERATORS) == []  # nothing fetched
+    (back,) = record_health(db, {"wp": _pages([3100, 2900])}, CONFIG, OPERATORS)
+    assert back.kind == "no-text-recovered"
+
+    (short,) = record_health(db, {"wp": _pages([400, 500, 300])}, CONFIG, OPERATORS)
+    assert "far shorter than usual" in short.text
+    with db.session() as session:
+        health = session.get(OutletHealth, "wp")
+        assert health is not None
+        assert health.layout_alerted and health.extraction_failures_total == 2
+        assert health.text_chars_last_run == 400 and health.pages_fetched_last_run == 3
+
+
+def test_one_odd_page_is_no_verdict() -> None:
+    assert extraction_broken(_pages([], empty=1), 3000) is None
+    assert extraction_broken(_pages([200]), 3000) is None
+    assert extraction_broken(_pages([2000], empty=1), 3000) is False
+
+
+def test_without_operator_chats_the_trouble_is_logged(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="newsradar.health"):
+        record_health(db, {"wp": _failed()}, CONFIG)
+        record_health(db, {"wp": _failed()}, CONFIG)
+    assert _outbox(db) == []
+    (record,) = [r for r in caplog.records if "Outlet failing" in r.getMessage()]
+    assert record.levelno == logging.WARNING
+    assert "Vox <explainers> & more (wp)" in record.getMessage()
