@@ -48,10 +48,43 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    command("run-once", _run_once, "one full cycle: crawl, extract, store, match, deliver")
-    serve = command("serve", _not_yet, "long-running service: scheduler, bot and delivery")
-    serve.add_argument("--metrics-port", type=int, metavar="P")
-    command("worker", _not_yet, "crawl worker on the shared Redis frontier")
+    run_once = command(
+        "run-once", _run_once, "one full cycle: crawl, extract, store, match, deliver"
+    )
+    run_once.add_argument(
+        "--wait",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how long to wait for a run still in progress before giving up with exit code 75 "
+        "(default 5)",
+    )
+    serve = command("serve", _serve, "long-running service: scheduler, bot and delivery")
+    serve.add_argument(
+        "--metrics-port", type=int, metavar="P", help="serve /metrics and /healthz on this port"
+    )
+    serve.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="address for /metrics and /healthz (default 127.0.0.1: this machine only)",
+    )
+    serve.add_argument(
+        "--prefix",
+        default="newsradar",
+        help="with NEWSRADAR_REDIS_URL: Redis key prefix of the workers' frontier",
+    )
+    worker = command("worker", _worker, "crawl worker on the shared Redis frontier")
+    worker.add_argument(
+        "--prefix", default="newsradar", help="Redis key prefix of the frontier (default newsradar)"
+    )
+    worker.add_argument(
+        "--lease",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a worker silent this long is presumed dead; its requests go to others (default 30)",
+    )
     command("check-config", _check_config, "validate config/; exit 2 on any error")
     extract = command("extract", _extract, "extract articles from saved HTML files ('-': stdin)")
     extract.add_argument("paths", nargs="+", metavar="PATH")
@@ -84,11 +117,24 @@ def _run_once(args: argparse.Namespace, settings: Settings) -> int:
     config = _load(settings)
     if config is None:
         return EXIT_CONFIG
-    db = Database(settings.database_url)
+    from newsradar.runlock import EXIT_BUSY, RunLockBusy, run_lock
+
     try:
-        report = run_cycle(config, settings, db, log_level="INFO" if args.verbose else "WARNING")
-    finally:
-        db.close()
+        with run_lock(settings.database_url, wait=args.wait):
+            db = Database(settings.database_url)
+            try:
+                report = run_cycle(
+                    config, settings, db, log_level="INFO" if args.verbose else "WARNING"
+                )
+            finally:
+                db.close()
+    except RunLockBusy as busy:
+        print(
+            f"newsradar: another run-once is still in progress ({busy.where}); waited "
+            f"{busy.waited:g}s, exiting without crawling (exit {EXIT_BUSY})",
+            file=sys.stderr,
+        )
+        return EXIT_BUSY
     failed = [outlet_id for outlet_id, run in report.runs.items() if run.failed]
     stored = sum(run.articles for run in report.runs.values())
     print(
@@ -99,6 +145,27 @@ def _run_once(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from newsradar import loop
+    from newsradar.serve import ServeOptions, Service
+    from newsradar.storage import Database
+
+    config = _load(settings)
+    if config is None:
+        return EXIT_CONFIG
+    options = ServeOptions(
+        metrics_host=args.metrics_host,
+        metrics_port=args.metrics_port,
+        log_level="INFO" if args.verbose else "WARNING",
+        frontier_prefix=args.prefix,
+    )
+    db = Database(settings.database_url)
+    try:
+        return loop.run(lambda: Service(settings, config, db, options).run())
+    finally:
+        db.close()
 
 
 def _check_config(args: argparse.Namespace, settings: Settings) -> int:
@@ -165,6 +232,26 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from newsradar.demo.run import run_demo
 
     return run_demo(verbose=args.verbose)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.redis_url:
+        print("newsradar: worker needs NEWSRADAR_REDIS_URL (the shared frontier)", file=sys.stderr)
+        return EXIT_CONFIG
+    from newsradar.storage import Database
+    from newsradar.worker import WorkerOptions, run_worker
+
+    config = _load(settings)
+    if config is None:
+        return EXIT_CONFIG
+    options = WorkerOptions(
+        prefix=args.prefix, lease=args.lease, log_level="INFO" if args.verbose else "WARNING"
+    )
+    db = Database(settings.database_url)
+    try:
+        return run_worker(settings, config, db, options)
+    finally:
+        db.close()
 
 
 def _not_yet(args: argparse.Namespace, settings: Settings) -> int:

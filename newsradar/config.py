@@ -57,8 +57,12 @@ class CrawlSettings(_Strict):
     max_page_mb: float = Field(default=10, gt=0)
     per_host_concurrency: int = Field(default=2, ge=1, le=8)
     download_delay: float = Field(default=1.0, ge=0)
+    # A URL not listed by any discovery source for this long is forgotten (the store stays small).
+    seen_url_ttl: str = "90d"
+    # Operators hear about an outlet after this many failed runs in a row.
+    alert_after_failures: int = Field(default=3, ge=1)
 
-    @field_validator("backfill", "timeout")
+    @field_validator("backfill", "timeout", "seen_url_ttl")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)
@@ -67,6 +71,10 @@ class CrawlSettings(_Strict):
     @property
     def backfill_window(self) -> timedelta:
         return parse_duration(self.backfill)
+
+    @property
+    def seen_url_window(self) -> timedelta:
+        return parse_duration(self.seen_url_ttl)
 
 
 class Outlet(_Strict):
@@ -77,6 +85,7 @@ class Outlet(_Strict):
     listing_pages: list[str] = []
     article_url_pattern: str | None = None
     every: str = "15m"
+    cron: str | None = None  # a crontab line; when given it replaces `every`
     enabled: bool = True
     backfill: str | None = None
     content_xpath: str | None = None
@@ -118,6 +127,16 @@ class Outlet(_Strict):
             raise ValueError(
                 f"neither a duration (15m, 1h) nor a cron expression ('*/15 * * * *'): {exc}"
             ) from None
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a cron expression ('*/15 * * * *'): {exc}") from None
         return value
 
     @field_validator("backfill")

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from importlib.metadata import version
+from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
 
 from crawler.outlet import OutletSpec
 from crawler.spiders.outlet import OutletRun, OutletSpider
+from crawler.template import OutletTemplate
 from newsradar.config import Config, Outlet, parse_duration
-from newsradar.storage import Database, OutletHealth, utcnow
+from newsradar.discovery_cache import load_validators, save_validators
+from newsradar.health import record_health
+from newsradar.loop import ASYNCIO_REACTOR
+from newsradar.storage import Database, OutletHealth
 from newsradar.store import ArticleStore, BackfillPolicy
 
 
@@ -55,9 +60,18 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
             "TELNETCONSOLE_ENABLED": False,
             "LOG_LEVEL": log_level,
             "LOG_INSTALL_ROOT_HANDLER": False,
+            "TWISTED_REACTOR": ASYNCIO_REACTOR,
             "DOWNLOADER_MIDDLEWARES": {
                 "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
                 "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
+                # Before robots.txt: a refused host is not even asked for its robots.txt. It
+                # replaces Scrapy's offsite filter, which drops redirects without a report.
+                "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+                "crawler.middlewares.OutletHostsMiddleware": 60,
+                "crawler.middlewares.RedirectLoopMiddleware": 650,
+                # Retries that honour a long Retry-After by leaving the page for a later run.
+                "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+                "crawler.middlewares.RetryAfterMiddleware": 550,
             },
             "ITEM_PIPELINES": {
                 "crawler.pipelines.ExtractPipeline": 100,
@@ -67,10 +81,30 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
     )
 
 
-def crawl(
-    config: Config, db: Database, outlets: Sequence[Outlet], log_level: str = "WARNING"
+def crawl_runner(config: Config, log_level: str = "WARNING") -> AsyncCrawlerRunner:
+    """The runner every crawl of this process goes through (inside `newsradar.loop.run`)."""
+    if log_level != "DEBUG":
+        # An unreachable outlet is reported once, by its outlet run; not also by each component.
+        for component in ("robotstxt", "retry"):
+            logging.getLogger(f"scrapy.downloadermiddlewares.{component}").setLevel(
+                logging.CRITICAL
+            )
+    return AsyncCrawlerRunner(scrapy_settings(config, log_level))
+
+
+async def crawl(
+    runner: AsyncCrawlerRunner,
+    config: Config,
+    db: Database,
+    outlets: Sequence[Outlet],
+    operator_chats: Collection[int] = (),
+    on_stats: Callable[[Mapping[str, Any]], None] | None = None,
+    templates: dict[str, OutletTemplate] | None = None,
 ) -> dict[str, OutletRun]:
-    """Crawl the given outlets once, store new articles, record each outlet's health."""
+    """Crawl the given outlets once, store new articles, record each outlet's health.
+
+    `templates` carries what was learned about each outlet's page template from one crawl to
+    the next (a long-running process passes the same mapping every time)."""
     if not outlets:
         return {}
     with db.session() as session:
@@ -83,44 +117,22 @@ def crawl(
         first_crawl=frozenset(o.id for o in outlets if o.id not in known),
     )
     store = ArticleStore(db, policy)
-    if log_level != "DEBUG":
-        # An unreachable outlet is reported once, by its outlet run; not also by each component.
-        for component in ("robotstxt", "retry"):
-            logging.getLogger(f"scrapy.downloadermiddlewares.{component}").setLevel(
-                logging.CRITICAL
-            )
-    process = CrawlerProcess(scrapy_settings(config, log_level))
-    crawler = process.create_crawler(OutletSpider)
-    process.crawl(
-        crawler, outlets=[outlet_spec(o) for o in outlets], is_known=store.is_known, store=store
+    crawler = runner.create_crawler(OutletSpider)
+    await runner.crawl(
+        crawler,
+        outlets=[outlet_spec(o) for o in outlets],
+        is_known=store.is_known,
+        store=store,
+        validators=load_validators(db, [o.id for o in outlets]),
+        save_validators=lambda fresh: save_validators(db, fresh),
+        templates=templates,
     )
-    process.start()
     runs: dict[str, OutletRun] = crawler.spider.runs  # type: ignore[union-attr]
-    record_health(db, runs)
+    if on_stats is not None and crawler.stats is not None:
+        on_stats(crawler.stats.get_stats())
+    store.finish(config.crawl.seen_url_window)
+    record_health(db, runs, config, operator_chats)
     return runs
-
-
-def record_health(db: Database, runs: dict[str, OutletRun]) -> None:
-    now = utcnow()
-    with db.session() as session, session.begin():
-        for run in runs.values():
-            health = session.get(OutletHealth, run.outlet_id) or OutletHealth(
-                outlet_id=run.outlet_id, consecutive_failures=0, articles_total=0
-            )
-            session.add(health)
-            health.last_run_at = now
-            health.articles_last_run = run.articles
-            health.articles_total = (health.articles_total or 0) + run.articles
-            health.pages_without_text_last_run = run.pages_without_text
-            if run.failed:
-                health.consecutive_failures = (health.consecutive_failures or 0) + 1
-            else:
-                health.consecutive_failures = 0
-                health.last_success_at = now
-                health.first_crawl_at = health.first_crawl_at or now
-            if run.error_summary:
-                health.last_error = run.error_summary
-                health.last_error_at = now
 
 
 def summary_line(run: OutletRun, name: str) -> str:

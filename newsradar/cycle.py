@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from dataclasses import dataclass
 from typing import TextIO
 
 from crawler.spiders.outlet import OutletRun
+from newsradar import loop
 from newsradar.alerts import AlertQueue, MatchReport
 from newsradar.config import Config
-from newsradar.crawl import crawl, summary_line
+from newsradar.crawl import crawl, crawl_runner, summary_line
 from newsradar.delivery import DeliveryReport, deliver_pending
 from newsradar.settings import Settings
 from newsradar.storage import Database
@@ -36,13 +36,34 @@ def run_cycle(
     print_only: bool = False,
     log_level: str = "WARNING",
 ) -> CycleReport:
-    runs = crawl(config, db, config.enabled_outlets, log_level=log_level)
+    """One cycle in a process of its own (the crawl's event loop runs once per process)."""
+    return loop.run(
+        lambda: cycle(config, settings, db, out=out, print_only=print_only, log_level=log_level)
+    )
+
+
+async def cycle(
+    config: Config,
+    settings: Settings,
+    db: Database,
+    *,
+    out: TextIO = sys.stdout,
+    print_only: bool = False,
+    log_level: str = "WARNING",
+) -> CycleReport:
+    runs = await crawl(
+        crawl_runner(config, log_level),
+        config,
+        db,
+        config.enabled_outlets,
+        operator_chats=settings.operator_chats,
+    )
     for outlet in config.enabled_outlets:
         if outlet.id in runs:
             line = summary_line(runs[outlet.id], outlet.name)
             (log.warning if runs[outlet.id].failed else log.info)("%s", line)
     matching = AlertQueue(db, config.watchlists).process_pending()
-    delivery = asyncio.run(_deliver(config, settings, db, out, print_only))
+    delivery = await _deliver(config, settings, db, out, print_only)
     return CycleReport(runs, matching, delivery)
 
 

@@ -14,6 +14,7 @@ import yaml
 
 from newsradar.demo.server import SampleOutlets
 from tests.support.fixtures import TEST_BOT_TOKEN, bot_api  # noqa: F401  (fixture)
+from tests.support.pg import pg_url  # noqa: F401  (fixture)
 
 NEWSRADAR = Path(sys.executable).with_name("newsradar")
 
@@ -29,6 +30,7 @@ class Workspace:
     """A config directory and a database, as an operator would have them."""
 
     root: Path
+    database_override: str | None = None  # e.g. a PostgreSQL URL instead of the SQLite file
 
     @property
     def config_dir(self) -> Path:
@@ -36,7 +38,7 @@ class Workspace:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.root / 'newsradar.db'}"
+        return self.database_override or f"sqlite:///{self.root / 'newsradar.db'}"
 
     def write_config(
         self,

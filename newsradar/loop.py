@@ -1,0 +1,47 @@
+"""One event loop for everything: Twisted's asyncio reactor drives asyncio, so Scrapy crawls,
+the Telegram client, the scheduler and delivery all share it.
+
+The reactor cannot be restarted, so a process runs one `run()`; that is what `run-once`, `serve`
+and `demo` each do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from scrapy.utils.reactor import install_reactor, is_reactor_installed
+
+T = TypeVar("T")
+
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+
+def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run `main()` on the asyncio reactor and return its result (or raise its exception)."""
+    if not is_reactor_installed():
+        install_reactor(ASYNCIO_REACTOR)
+    from twisted.internet import reactor  # the asyncio reactor just installed
+
+    outcome: dict[str, Any] = {}
+
+    def start() -> None:
+        task = asyncio.ensure_future(main())
+        task.add_done_callback(finish)
+
+    def finish(task: asyncio.Future[T]) -> None:
+        if task.cancelled():
+            outcome["error"] = asyncio.CancelledError()
+        elif task.exception() is not None:
+            outcome["error"] = task.exception()
+        else:
+            outcome["result"] = task.result()
+        reactor.stop()  # type: ignore[attr-defined]
+
+    reactor.callWhenRunning(start)  # type: ignore[attr-defined]
+    # Signals are the caller's to handle (serve stops gracefully; run-once is killed plainly).
+    reactor.run(installSignalHandlers=False)  # type: ignore[attr-defined]
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]

@@ -1,0 +1,254 @@
+"""`newsradar serve` started as a service manager would: real process, schedules, signals."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+
+from newsradar.demo.content import SampleArticle
+from newsradar.demo.server import SampleOutlets
+from tests.conftest import NEWSRADAR, Workspace
+from tests.support.botapi import FakeBotApi
+from tests.test_run_once import IRAQ_ALERTS, PRIVATE, WATCHLISTS, _titles
+
+OPERATOR = 4242
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def eventually(check: Callable[[], object], timeout: float, what: str) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Service:
+    def __init__(self, process: subprocess.Popen[str], port: int, log: Path) -> None:
+        self.process, self.port, self.log = process, port, log
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def metric(self, name: str, **labels: str) -> float:
+        wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+        series = f"{name}{{{wanted}}}" if labels else name
+        for line in self.get("/metrics")[1].splitlines():
+            if line.startswith(series + " "):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    def stderr(self) -> str:
+        return self.log.read_text()
+
+
+@contextmanager
+def serving(workspace: Workspace, **env: str) -> Iterator[Service]:
+    port = free_port()
+    log = workspace.root / "serve.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [str(NEWSRADAR), "serve", "--metrics-port", str(port)],
+            env=workspace.env(**env),
+            cwd=workspace.root,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+            text=True,
+        )
+    service = Service(process, port, log)
+    try:
+        eventually(lambda: _answers(service), 30, "the metrics port to answer")
+        yield service
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _answers(service: Service) -> bool:
+    assert service.process.poll() is None, service.stderr()
+    try:
+        return service.get("/healthz")[0] == 200
+    except OSError:
+        return False
+
+
+def stop(service: Service, within: float = 40) -> float:
+    started = time.monotonic()
+    service.process.send_signal(signal.SIGTERM)
+    assert service.process.wait(timeout=within) == 0, service.stderr()
+    return time.monotonic() - started
+
+
+def _fast(outlets: SampleOutlets, every: str) -> list[dict[str, object]]:
+    config = outlets.outlets_config()
+    for outlet in config:
+        outlet["every"] = every
+    return config
+
+
+PLACES = ("Erbil", "Baghdad", "Basra", "Mosul", "Kirkuk", "Najaf")
+
+
+def _fresh(slug: str, title: str, n: int = 0) -> SampleArticle:
+    """A new Iraq article; each `n` tells a different story, so none is a near-duplicate."""
+    place, other = PLACES[n % len(PLACES)], PLACES[(n + 3) % len(PLACES)]
+    return SampleArticle(
+        outlet="wp",
+        slug=slug,
+        title=title,
+        dek=f"What the latest attack near {place} means.",
+        author="Ellen Ioanes",
+        age=timedelta(minutes=1),
+        paragraphs=(
+            f"Report {n}: a drone launched by an Iraqi militia struck a base near {place}, "
+            f"days after officials in {other} warned that such an attack was coming.",
+            f"In {place}, local leaders asked for calm while investigators from {other} "
+            f"examined what was left of the drone, the {n + 2}th such incident this season.",
+            f"Analysts in {other} said the militia wanted to test Washington's patience in "
+            f"Iraq without provoking a war, and that more strikes of this kind are likely.",
+        ),
+    )
+
+
+def test_serve_crawls_on_schedule_alerts_reports_metrics_and_stops_on_sigterm(
+    workspace: Workspace, sample_outlets: SampleOutlets, bot_api: FakeBotApi, telegram_env
+) -> None:
+    workspace.write_config(_fast(sample_outlets, "3s"), WATCHLISTS)
+
+    with serving(workspace, **telegram_env) as service:
+        eventually(
+            lambda: sorted(_titles(bot_api, PRIVATE)) == sorted(IRAQ_ALERTS),
+            60,
+            "the first alerts",
+        )
+        # Crawls repeat on the schedule, each outlet on its own.
+        eventually(
+            lambda: all(
+                service.metric("newsradar_crawls_total", outlet=o, result="ok") >= 3
+                for o in ("statecraft", "wp", "wix")
+            ),
+            60,
+            "three scheduled crawls of every outlet",
+        )
+        assert service.metric("newsradar_pages_fetched_total", status="304") > 0
+        eventually(
+            lambda: service.metric("newsradar_alerts_sent_total") == len(bot_api.sent),
+            20,
+            "the sent counter to catch up with the finished delivery round",
+        )
+        assert service.metric("newsradar_outlet_last_success_timestamp_seconds", outlet="wp") > 0
+        status, body = service.get("/healthz")
+        assert status == 200 and '"ok": true' in body
+
+        published = time.monotonic()
+        sample_outlets.publish(_fresh("militia-drone-strike-erbil", "A drone strike near Erbil"))
+        eventually(
+            lambda: "A drone strike near Erbil" in _titles(bot_api, PRIVATE),
+            3 + 5 + 10,  # the schedule interval, the target's 5 s, and slack for a busy machine
+            "the alert for a newly published article",
+        )
+        latency = time.monotonic() - published
+
+        took = stop(service)
+
+    assert took < 30
+    assert _titles(bot_api, PRIVATE).count("A drone strike near Erbil") == 1
+    assert "Traceback" not in service.stderr()
+    assert latency < 18
+
+
+def test_serve_reloads_a_valid_edit_and_keeps_the_last_good_config_on_a_broken_one(
+    workspace: Workspace, sample_outlets: SampleOutlets, bot_api: FakeBotApi, telegram_env
+) -> None:
+    watch_nothing = [{"id": "nothing", "title": "Nothing yet", "query": "zanzibar", "chats": [1]}]
+    workspace.write_config(_fast(sample_outlets, "2s"), watch_nothing)
+    watchlists = workspace.config_dir / "watchlists.yaml"
+
+    with serving(workspace, NEWSRADAR_OPERATOR_CHATS=str(OPERATOR), **telegram_env) as service:
+        eventually(
+            lambda: service.metric("newsradar_crawls_total", outlet="wp", result="ok") >= 1,
+            60,
+            "a first crawl",
+        )
+        assert bot_api.sent == []
+
+        iraq = {"id": "iraq", "title": "Iraq", "query": "Iraq militia*", "chats": [PRIVATE]}
+        watchlists.write_text(yaml.safe_dump({"watchlists": [iraq]}))
+        eventually(
+            lambda: service.metric("newsradar_config_reloads_total", result="ok") >= 1,
+            20,
+            "the valid edit to be loaded",
+        )
+        sample_outlets.publish(_fresh("erbil-strike", "Strike near Erbil", 1))
+        eventually(
+            lambda: _titles(bot_api, PRIVATE) == ["Strike near Erbil"],
+            30,
+            "an alert from the reloaded watchlist",
+        )
+
+        broken = "watchlists:\n  - id: iraq\n    title: Iraq\n    query: '\"Iraq militia'\n"
+        watchlists.write_text(broken + "    chats: [1001]\n")
+        eventually(
+            lambda: service.metric("newsradar_config_reloads_total", result="refused") >= 1,
+            20,
+            "the broken edit to be refused",
+        )
+        assert re.search(r"watchlists\.yaml:4", service.stderr()), service.stderr()
+        notice = eventually(
+            lambda: bot_api.messages_to(OPERATOR), 20, "the operator to hear of the refusal"
+        )
+        assert "refused" in notice[0]["text"] and "watchlists.yaml" in notice[0]["text"]
+        assert "config_error" in service.get("/healthz")[1]
+
+        sample_outlets.publish(_fresh("erbil-strike-two", "Second strike near Erbil", 2))
+        eventually(
+            lambda: "Second strike near Erbil" in _titles(bot_api, PRIVATE),
+            30,
+            "an alert from the last good watchlists",
+        )
+        stop(service)
+    assert len(bot_api.messages_to(OPERATOR)) == 1  # one broken state, one notice
+
+
+def test_serve_answers_bot_commands_and_a_self_subscription_gets_alerts(
+    workspace: Workspace, sample_outlets: SampleOutlets, bot_api: FakeBotApi, telegram_env
+) -> None:
+    reader = 777
+    iraq = {"id": "iraq", "title": "Iraq militias", "query": "Iraq militia*", "open": True}
+    workspace.write_config(_fast(sample_outlets, "2s"), [iraq])
+
+    with serving(workspace, **telegram_env) as service:
+        eventually(lambda: bot_api.calls("setMyCommands"), 30, "the bot to register commands")
+        bot_api.push_message(reader, "/subscribe iraq")
+        reply = eventually(lambda: bot_api.messages_to(reader), 30, "a reply to /subscribe")
+        assert "iraq" in reply[0]["text"].lower()
+
+        sample_outlets.publish(_fresh("basra-strike", "A strike near Basra", 2))
+        eventually(
+            lambda: any("A strike near Basra" in m["text"] for m in bot_api.messages_to(reader)),
+            30,
+            "the subscriber's first alert",
+        )
+        stop(service)
