@@ -339,24 +339,6 @@ class LeasedScheduler(Scheduler):
 # -- the scheduling side --------------------------------------------------------------------
 
 
-def discovery_requests(spider: FrontierSpider) -> list[Request]:
-    """The outlets' discovery requests (feeds, sitemaps, listing pages), collected."""
-    requests: list[Request] = []
-    start = spider.discovery()
-
-    async def collect() -> None:
-        async for request in start:
-            requests.append(request)
-
-    coroutine = collect()
-    try:
-        coroutine.send(None)  # discovery only yields what it builds; it never waits on I/O
-    except StopIteration:
-        return requests
-    coroutine.close()
-    raise RuntimeError("discovery awaited something; it only builds requests")
-
-
 def enqueue_discovery(
     redis_url: str | redis.Redis,
     outlets: Iterable[OutletSpec],
@@ -374,7 +356,7 @@ def enqueue_discovery(
     spider = FrontierSpider(outlets=specs)
     queue = PriorityQueue(server, spider, Keys(prefix).queue, picklecompat)
     entries: dict[bytes, float] = {}
-    for request in discovery_requests(spider):
+    for request in spider.discovery_requests():
         request.meta[FRONTIER_ID] = uuid.uuid4().hex
         entries[queue._encode_request(request)] = -request.priority
     server.zadd(Keys(prefix).queue, entries)

@@ -42,10 +42,6 @@ class FrontierSpider(OutletSpider):
         return
         yield  # an async generator that yields nothing
 
-    def discovery(self) -> AsyncIterator[scrapy.Request]:
-        """The discovery requests of every outlet (what a single-process crawl starts with)."""
-        return OutletSpider.start(self)
-
     def _done(self, request: scrapy.Request | None, *, retry_later: bool = False) -> None:
         if self.frontier is not None and request is not None:
             self.frontier.done(request, retry_later=retry_later)

@@ -13,7 +13,7 @@ a crash or a failed page never hides articles behind a 304 on the next crawl.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +112,11 @@ class OutletSpider(scrapy.Spider):
         self._queued: dict[str, set[str]] = {outlet.id: set() for outlet in outlets}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.discovery_requests():
+            yield request
+
+    def discovery_requests(self) -> Iterator[scrapy.Request]:
+        """Every outlet's feeds, sitemaps and listing pages: where a crawl starts."""
         for outlet in self.outlets.values():
             for url in outlet.feeds:
                 yield self._discovery(url, outlet, self.parse_feed)
