@@ -33,15 +33,20 @@ _WORD = re.compile(r"\w+")
 
 def canonical_url(url: str) -> str:
     """Tracking parameters, fragment and default port gone; host lower-case; parameters sorted."""
-    cleaned = url_query_cleaner(url.strip(), TRACKING_PARAMS, remove=True, keep_fragments=False)
-    canonical = canonicalize_url(cleaned, keep_fragments=False)
-    parts = urlsplit(canonical)
+    try:
+        cleaned = url_query_cleaner(url.strip(), TRACKING_PARAMS, remove=True, keep_fragments=False)
+        canonical = canonicalize_url(cleaned, keep_fragments=False)
+        parts = urlsplit(canonical)
+        port = parts.port
+    except ValueError:  # not a URL (bad IPv6 host, port out of range): kept as given, never fetched
+        return url.strip()
     netloc = parts.hostname or ""
-    if parts.port and not (
-        (parts.scheme == "http" and parts.port == 80)
-        or (parts.scheme == "https" and parts.port == 443)
+    if ":" in netloc:  # an IPv6 address keeps its brackets
+        netloc = f"[{netloc}]"
+    if port and not (
+        (parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)
     ):
-        netloc = f"{netloc}:{parts.port}"
+        netloc = f"{netloc}:{port}"
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 

@@ -10,7 +10,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from lxml import etree
@@ -29,7 +29,10 @@ class Candidate:
 
 def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
     """Entries of an RSS or Atom feed; a feed with problems but entries still yields them."""
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    try:
+        parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    except Exception as exc:  # feedparser has many ways to fail on garbage (NUL in encoding=...)
+        raise DiscoveryError(f"not a readable feed: {type(exc).__name__}: {exc}") from None
     if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no RSS or Atom content"
         raise DiscoveryError(f"not a readable feed: {reason}")
@@ -38,10 +41,30 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
         link = entry.get("link") or _first_alternate(entry)
         if not link:
             continue
+        url = fetchable_url(link, base_url)
+        if url is None:
+            continue
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
-        candidates.append(Candidate(urljoin(base_url, link.strip()), published, entry.get("title")))
+        candidates.append(Candidate(url, published, entry.get("title")))
     return candidates
+
+
+def fetchable_url(link: str, base_url: str | None = None) -> str | None:
+    """``link`` as an absolute http(s) URL with a host; None for anything a crawl cannot fetch.
+
+    Entries come from pages nobody controls: ``javascript:``, ``mailto:``, ``http://[`` or a port
+    of 99999 are dropped here, so no later step has to cope with them.
+    """
+    try:
+        url = urljoin(base_url, link.strip()) if base_url else link.strip()
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a port that is out of range or not a number
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
 
 
 def _first_alternate(entry: feedparser.FeedParserDict) -> str | None:
@@ -81,16 +104,16 @@ def parse_sitemap(body: bytes, max_entries: int = 50_000) -> SitemapContent:
             if name not in ("url", "sitemap"):
                 continue
             entry = {_local(child.tag): child for child in element.iter() if child is not element}
-            loc = entry.get("loc")
-            if loc is not None and loc.text and loc.text.strip():
+            loc = fetchable_url(_text(entry.get("loc")) or "")
+            if loc is not None:
                 if name == "sitemap":
-                    sitemaps.append(loc.text.strip())
+                    sitemaps.append(loc)
                 else:
                     date = entry.get("publication_date")
                     if date is None:
                         date = entry.get("lastmod")
                     title = _text(entry.get("title"))
-                    pages.append(Candidate(loc.text.strip(), _date(date), title))
+                    pages.append(Candidate(loc, _date(date), title))
             element.clear()
             if len(sitemaps) + len(pages) >= max_entries:
                 break

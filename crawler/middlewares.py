@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import contextlib
+import ipaddress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
+from w3lib.url import safe_url_string
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+NAMED_ADDRESS_LOOKUP_SECONDS = 5.0
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -33,3 +51,175 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
         pending.addBoth(relay)
         return await maybe_deferred_to_future(waiter)
+
+
+def parse_address(text: str) -> IPAddress | None:
+    """An IP address literal (IPv4-mapped IPv6 as IPv4); None for a name."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def is_public(address: IPAddress) -> bool:
+    """Reachable on the public internet: not private, loopback, link-local, reserved, multicast."""
+    return address.is_global and not address.is_multicast
+
+
+@dataclass(frozen=True)
+class HostPolicy:
+    """Where the crawler may go: the outlets' own hosts, and no private address nobody named.
+
+    ``named`` holds the non-public addresses the configuration itself points at (an outlet on
+    ``http://127.0.0.1:8080/`` or on an intranet name); any other private, loopback or link-local
+    address is refused, so a redirect or a DNS answer cannot turn the crawler against the
+    machine it runs on or its network.
+    """
+
+    hosts: frozenset[str]
+    named: frozenset[IPAddress]
+
+    def refusal(self, url: str, address: IPAddress | None) -> str | None:
+        """Why ``url`` (whose host resolved to ``address``) must not be fetched; None if fine."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return f"not fetched: {parts.scheme or 'relative'} URL"
+        host = (parts.hostname or "").lower()
+        if host not in self.hosts:
+            return f"not fetched: {host or 'no host'} is not one of the outlet's hosts"
+        if address is not None and not is_public(address) and address not in self.named:
+            return f"not fetched: {host} resolves to a non-public address ({address})"
+        return None
+
+
+class OutletHostsMiddleware:
+    """Refuses every request, redirects and robots.txt included, that leaves its outlet's hosts.
+
+    The spider only queues candidates on the outlet's hosts, but a redirect, a sitemap or a DNS
+    answer can still point elsewhere; Scrapy's own offsite filter lets requests marked
+    ``dont_filter`` (feeds, sitemaps, listing pages) and their redirects through, and ignores
+    addresses. Registered before robots.txt, so not even the robots.txt of a refused host is
+    fetched.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._policies: dict[str | None, HostPolicy] | None = None
+        self._resolved: dict[str, IPAddress | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OutletHostsMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        policies = await self._load_policies()
+        policy = policies.get(request.meta.get("outlet")) or policies[None]
+        host = urlparse_cached(request).hostname or ""
+        reason = policy.refusal(request.url, await self._resolve(host) if host else None)
+        if reason is not None:
+            raise IgnoreRequest(reason)
+
+    async def _load_policies(self) -> dict[str | None, HostPolicy]:
+        if self._policies is None:
+            outlets = getattr(self.crawler.spider, "outlets", {})
+            configured = {
+                host
+                for outlet in outlets.values()
+                for url in (*outlet.feeds, *outlet.sitemaps, *outlet.listing_pages)
+                if (host := urlsplit(url).hostname)
+            }
+            # All at once and bounded: a dead outlet's DNS must not hold up the others' crawl.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*(self._resolve(host) for host in configured)),
+                    NAMED_ADDRESS_LOOKUP_SECONDS,
+                )
+            named = frozenset(
+                address
+                for host in configured
+                if (address := self._resolved.get(host)) is not None and not is_public(address)
+            )
+            policies: dict[str | None, HostPolicy] = {
+                outlet_id: HostPolicy(outlet.hosts, named) for outlet_id, outlet in outlets.items()
+            }
+            # Requests of no outlet (robots.txt) may go to any outlet's hosts.
+            every_host = frozenset(h for outlet in outlets.values() for h in outlet.hosts)
+            policies[None] = HostPolicy(every_host, named)
+            self._policies = policies
+        return self._policies
+
+    async def _resolve(self, host: str) -> IPAddress | None:
+        """The address Scrapy will connect to (same caching resolver); None if unresolvable."""
+        if host in self._resolved:
+            return self._resolved[host]
+        address = parse_address(host)
+        if address is None:
+            try:
+                answer = await maybe_deferred_to_future(reactor_resolve(host))
+            except Exception:  # unresolvable: the download fails and is reported on its own
+                answer = ""
+            address = parse_address(answer)
+        self._resolved[host] = address
+        return address
+
+
+def reactor_resolve(host: str) -> Deferred[str]:
+    from twisted.internet import reactor
+
+    return reactor.resolve(host)  # type: ignore[attr-defined,no-any-return]
+
+
+class RedirectLoopMiddleware:
+    """Reports a redirect back to a URL already visited on the way, instead of losing it.
+
+    Scrapy's duplicate filter drops the looping request silently (no error reaches the spider),
+    so a page stuck in a loop would vanish from the outlet's report. Registered after
+    RedirectMiddleware (a higher number), so it sees the 3xx response first.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get("Location")
+        if response.status not in REDIRECT_STATUSES or not location:
+            return response
+        target = urljoin(request.url, safe_url_string(location))
+        visited = {*request.meta.get("redirect_urls", ()), request.url}
+        if target in visited:
+            raise IgnoreRequest(f"redirect loop: {target} redirects back to itself")
+        return response
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's retries, except when the server asked for more time than a retry would give.
+
+    A 503 or 429 with ``Retry-After: 3600`` is answered by coming back on a later run, not by
+    asking again at once (which is what the stock middleware does, whatever the header says).
+    """
+
+    max_wait_seconds = 10.0
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Request | Response:
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait is not None and wait > self.max_wait_seconds:
+            return response
+        return super().process_response(request, response)
+
+
+def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (a number or an HTTP date); None if absent/bad."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

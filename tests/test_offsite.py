@@ -1,0 +1,148 @@
+"""The crawler stays on the outlets' hosts: links, redirects, feed and sitemap entries that point
+elsewhere are never fetched, and nothing private is reached that the configuration did not name.
+
+The outlet and "elsewhere" are real HTTP servers on two loopback addresses; what "elsewhere" was
+asked for is counted on the server itself.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sqlite3
+
+import pytest
+
+from crawler.middlewares import HostPolicy, parse_address
+from tests.conftest import Workspace
+from tests.support.hostile import HostileSite, article_html, listing_html, page, redirect, sitemap
+
+STORY = [
+    "Iraqi officials said on Monday that talks on the future of the coalition would resume, "
+    "after a week of strikes and counter-strikes near the border.",
+    "Diplomats in Baghdad described the mood as tense but said both sides wanted to avoid a "
+    "wider war in Iraq.",
+]
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Home</title>
+<item><title>Away</title><link>{away}</link></item>
+<item><title>Local</title><link>{local}</link></item>
+</channel></rss>"""
+INDEX = """<?xml version="1.0"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>{child}</loc></sitemap></sitemapindex>"""
+
+
+def test_links_redirects_feeds_and_sitemaps_never_leave_the_outlet(workspace: Workspace) -> None:
+    with HostileSite("127.0.0.11") as elsewhere, HostileSite("127.0.0.10") as home:
+        away = elsewhere.url
+        elsewhere.fallback = page(article_html("Iraq elsewhere", STORY))
+        home.routes.update(
+            {
+                "/": page(
+                    listing_html(
+                        [
+                            "/news/ok",
+                            away("/news/linked"),
+                            "/news/redirected",
+                            "/news/to-metadata",
+                            "/news/to-file",
+                        ]
+                    )
+                ),
+                "/moved": redirect(away("/")),
+                "/news/ok": page(article_html("Iraq at home", STORY)),
+                "/news/redirected": redirect(away("/news/target")),
+                "/news/to-metadata": redirect("http://169.254.169.254/latest/meta-data/"),
+                "/news/to-file": redirect("file:///etc/passwd"),
+                "/feed.xml": page(
+                    RSS.format(away=away("/news/from-feed"), local=home.url("/news/feed-local")),
+                    "application/rss+xml",
+                ),
+                "/news/feed-local": redirect(away("/news/feed-target"), status=301),
+                "/sitemap.xml": page(INDEX.format(child=away("/child.xml")), "application/xml"),
+                "/sitemap-pages.xml": page(sitemap([away("/news/from-sitemap")]), "text/xml"),
+            }
+        )
+        workspace.write_config(
+            [
+                {
+                    "id": "home",
+                    "name": "Home",
+                    "feeds": [home.url("/feed.xml")],
+                    "sitemaps": [home.url("/sitemap.xml"), home.url("/sitemap-pages.xml")],
+                    "listing_pages": [home.url("/"), home.url("/moved")],
+                    "article_url_pattern": "/news/",
+                }
+            ],
+            [{"id": "iraq", "title": "Iraq", "query": "Iraq", "chats": [1]}],
+            crawl={"timeout": "3s"},
+        )
+
+        result = workspace.run("run-once", "-v")
+
+        assert result.returncode == 0, result.stderr
+        assert elsewhere.requests() == {}, "the other host was contacted"
+        # The outlet's own article went all the way through.
+        assert "Iraq at home" in result.stdout
+        assert "Iraq elsewhere" not in result.stdout
+        home_requests = home.requests()
+        for path in ("/news/ok", "/news/redirected", "/news/feed-local", "/moved"):
+            assert home_requests[path] == 1, (path, home_requests)
+        # Refused redirects are reported against the outlet, not silently dropped.
+        summary = next(line for line in result.stderr.splitlines() if "home (Home)" in line)
+        assert "not fetched" in summary or "not one of the outlet's hosts" in summary, summary
+        db = sqlite3.connect(workspace.root / "newsradar.db")
+        urls = [url for (url,) in db.execute("select url from articles")]
+        assert urls == [home.url("/news/ok")]
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "refused"),
+    [
+        ("http://news.example/a", "93.184.216.34", None),
+        ("http://other.example/a", "93.184.216.34", "not one of the outlet's hosts"),
+        ("http://www.news.example/a", "93.184.216.34", None),
+        # A configured name that starts resolving to the machine itself or the cloud metadata
+        # service is refused, unless the configuration named that address.
+        ("http://news.example/a", "127.0.0.1", "non-public address"),
+        ("http://news.example/a", "169.254.169.254", "non-public address"),
+        ("http://news.example/a", "10.1.2.3", "non-public address"),
+        ("http://news.example/a", "::ffff:127.0.0.1", "non-public address"),
+        ("http://news.example/a", "fe80::1", "non-public address"),
+        ("http://news.example/a", "127.0.0.10", None),  # named by the configuration
+        ("file:///etc/passwd", None, "not fetched: file URL"),
+        ("ftp://news.example/a", None, "not fetched: ftp URL"),
+    ],
+)
+def test_host_policy(url: str, address: str | None, refused: str | None) -> None:
+    named = frozenset({ipaddress.ip_address("127.0.0.10")})
+    policy = HostPolicy(frozenset({"news.example", "www.news.example"}), named)
+    reason = policy.refusal(url, parse_address(address) if address else None)
+    if refused is None:
+        assert reason is None
+    else:
+        assert reason is not None and refused in reason
+
+
+def test_an_outlet_configured_by_a_name_that_resolves_to_loopback_is_crawled(
+    workspace: Workspace,
+) -> None:
+    """The configuration named `localhost`: its address counts as named, like an intranet name."""
+    with HostileSite("127.0.0.1") as site:
+        site.routes.update(
+            {
+                "/": page(listing_html(["/news/ok"])),
+                "/news/ok": page(article_html("Iraq on localhost", STORY)),
+            }
+        )
+        listing = site.url("/").replace("127.0.0.1", "localhost")
+        workspace.write_config(
+            [{"id": "local", "name": "Local", "listing_pages": [listing]}],
+            [{"id": "iraq", "title": "Iraq", "query": "Iraq", "chats": [1]}],
+            crawl={"timeout": "3s"},
+        )
+
+        result = workspace.run("run-once", "-v")
+
+    assert result.returncode == 0, result.stderr
+    assert "Iraq on localhost" in result.stdout, result.stderr
+    assert site.requests()["/news/ok"] == 1
