@@ -30,17 +30,24 @@ class ConfigWatcher:
     def __init__(self, config: Config) -> None:
         self.current = config
         self._seen = signature(config.directory)
+        self._settling: Signature | None = None
 
     def poll(self) -> Config | None:
         """The new config when the files changed and are valid, None when nothing changed.
 
-        Raises ConfigError when they changed and are invalid; `current` stays as it was, and the
-        same broken state is not reported twice.
+        A change is loaded once the files look the same on two polls in a row, so a file caught
+        half-written by its editor is not mistaken for a broken edit. Raises ConfigError when
+        they changed and are invalid; `current` stays as it was, and the same broken state is
+        not reported twice.
         """
         seen = signature(self.current.directory)
         if seen == self._seen:
+            self._settling = None
             return None
-        self._seen = seen
+        if seen != self._settling:
+            self._settling = seen
+            return None
+        self._seen, self._settling = seen, None
         config = load_config(self.current.directory)  # may raise ConfigError
         self.current = config
         return config

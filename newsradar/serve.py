@@ -55,7 +55,7 @@ class ServeOptions:
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None
     grace: float = 20.0  # seconds a running crawl or send may take to finish after SIGTERM
-    reload_interval: float = 2.0
+    reload_interval: float = 1.0  # an edit is loaded after two identical looks
     delivery_interval: float = 5.0
     log_level: str = "WARNING"
     frontier_prefix: str = DEFAULT_PREFIX  # Redis keys of the shared frontier (with a Redis URL)
