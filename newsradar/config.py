@@ -203,6 +203,8 @@ class Watchlist(_Strict):
                 raise ValueError("keywords must be a non-empty list of words or phrases")
             data["query"] = any_of(keywords)
         elif "query" not in data:
+            if set(data) - set(cls.model_fields):
+                return data  # likely a misspelt `query`: let the unknown key be named at its line
             raise ValueError("a watchlist needs a query (or a keywords list)")
         return data
 

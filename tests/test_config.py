@@ -132,3 +132,93 @@ def test_check_config_command(workspace: Workspace) -> None:
     fixed = workspace.run("check-config", "--config", str(workspace.config_dir))
     assert fixed.returncode == 0, fixed.stderr
     assert "ok" in fixed.stdout
+
+
+GOOD_WATCHLISTS = "watchlists:\n  - id: w\n    title: W\n    query: Iraq\n"
+
+# (what an operator might save, which file, the line the error must name, words the message has)
+BROKEN_EDITS = [
+    # A YAML parser notices an unclosed bracket or quote at the end of the file.
+    ("unclosed flow list", "watchlists", "watchlists:\n  - id: w\n    chats: [1, 2\n", 4, "YAML"),
+    ("unclosed quote", "watchlists", "watchlists:\n  - id: 'w\n    title: W\n", 4, "YAML"),
+    ("tab indentation", "watchlists", "watchlists:\n\t- id: w\n", 2, "YAML"),
+    ("bad indentation", "outlets", "outlets:\n  - id: rs\n   name: x\n", 3, "YAML"),
+    ("a list where a mapping goes", "watchlists", "- id: w\n  query: Iraq\n", 1, "watchlists"),
+    ("empty file", "watchlists", "", 1, "watchlists"),
+    ("missing title", "watchlists", "watchlists:\n  - id: w\n    query: Iraq\n", 2, "title"),
+    (
+        "neither query nor keywords",
+        "watchlists",
+        "watchlists:\n  - id: w\n    title: W\n",
+        2,
+        "query",
+    ),
+    ("empty query", "watchlists", "watchlists:\n  - id: w\n    title: W\n    query: ''\n", 4, ""),
+    (
+        "unbalanced parenthesis",
+        "watchlists",
+        "watchlists:\n  - id: w\n    title: W\n    query: '(Iraq OR Syria'\n",
+        4,
+        "unclosed '('",
+    ),
+    (
+        "dangling OR",
+        "watchlists",
+        "watchlists:\n  - id: w\n    title: W\n    query: 'OR Iraq'\n",
+        4,
+        "OR",
+    ),
+    (
+        "chat id that is not a number",
+        "watchlists",
+        "watchlists:\n  - id: w\n    title: W\n    query: Iraq\n    chats: [me]\n",
+        5,
+        "me",
+    ),
+    (
+        "unknown key (a typo)",
+        "watchlists",
+        "watchlists:\n  - id: w\n    title: W\n    qeury: Iraq\n",
+        4,
+        "qeury",
+    ),
+    (
+        "min_hits of zero",
+        "watchlists",
+        "watchlists:\n  - id: w\n    title: W\n    query: Iraq\n    min_hits: 0\n",
+        5,
+        "min_hits",
+    ),
+    (
+        "bad cron line",
+        "outlets",
+        OUTLETS.replace("    every: 15m\n", "    cron: '61 * * * *'\n"),
+        5,
+        "cron",
+    ),
+    ("outlet without sources", "outlets", "outlets:\n  - id: rs\n    name: RS\n", 2, "feeds"),
+]
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "line", "words"),
+    [pytest.param(*case[1:], id=case[0]) for case in BROKEN_EDITS],
+)
+def test_every_kind_of_broken_edit_is_refused_with_file_and_line(
+    tmp_path: Path, file: str, text: str, line: int, words: str
+) -> None:
+    outlets = text if file == "outlets" else OUTLETS
+    watchlists = text if file == "watchlists" else GOOD_WATCHLISTS
+    problems = _problems(tmp_path, outlets, watchlists)
+    path = tmp_path / f"{file}.yaml"
+    located = [p for p in problems if p.startswith(f"{path}:{line}:")]
+    assert located, problems
+    assert words.lower() in located[0].lower(), located
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, OUTLETS, GOOD_WATCHLISTS)
+    (tmp_path / "watchlists.yaml").write_bytes(b"watchlists:\n  - id: \xff\xfe\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert str(caught.value.problems[0]).startswith(f"{tmp_path / 'watchlists.yaml'}")
