@@ -365,10 +365,18 @@ def _problem_from(path: Path, root: yaml.Node | None, error: Any) -> ConfigProbl
         message = context.message + (f"; {context.hint}" if context.hint else "")
         if column is None:
             message += f" (at column {context.column} of the query)"
+    elif error["type"] in _PLAIN_MESSAGES:
+        message = _PLAIN_MESSAGES[error["type"]]
     else:
         message = error["msg"].removeprefix("Value error, ")
     label = _label(root, location)
     return ConfigProblem(path, line, f"{label}: {message}" if label else message, column)
+
+
+_PLAIN_MESSAGES = {
+    "extra_forbidden": "unknown key (a typo?); see the README for the keys this section takes",
+    "missing": "required but missing",
+}
 
 
 def _query_column(node: yaml.Node | None, query_column: int) -> int | None:
