@@ -111,3 +111,25 @@ def test_without_operator_chats_the_trouble_is_logged(
     (record,) = [r for r in caplog.records if "Outlet failing" in r.getMessage()]
     assert record.levelno == logging.WARNING
     assert "Vox <explainers> & more (wp)" in record.getMessage()
+
+
+def _article_pages_fail() -> OutletRun:
+    """The feed answers, but every new article page it lists fails."""
+    return OutletRun(
+        "wp",
+        sources_ok=1,
+        new_urls=3,
+        page_errors=[f"http://127.0.0.2/2026/a{n}/: HTTP 500" for n in range(3)],
+    )
+
+
+def test_an_outlet_whose_article_pages_all_fail_counts_as_failing(db: Database) -> None:
+    assert _article_pages_fail().failed
+    some_came = _article_pages_fail()
+    some_came.pages_fetched, some_came.articles = 1, 1
+    assert not some_came.failed  # one page lost among several is not an outlet failure
+    assert not OutletRun("wp", sources_ok=1).failed  # nothing new is not a failure
+
+    record_health(db, {"wp": _article_pages_fail()}, CONFIG, OPERATORS)
+    (notice,) = record_health(db, {"wp": _article_pages_fail()}, CONFIG, OPERATORS)
+    assert notice.kind == "failing" and "HTTP 500" in notice.text

@@ -65,8 +65,10 @@ class OutletRun:
 
     @property
     def failed(self) -> bool:
-        """Nothing could be discovered: every source failed."""
-        return self.sources_ok == 0 and bool(self.source_errors)
+        """Every source failed, or there were new articles and not one of their pages came."""
+        nothing_discovered = self.sources_ok == 0 and bool(self.source_errors)
+        no_page_came = self.new_urls > 0 and self.pages_fetched == 0 and bool(self.page_errors)
+        return nothing_discovered or no_page_came
 
     @property
     def error_summary(self) -> str | None:
