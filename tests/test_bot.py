@@ -431,3 +431,43 @@ def test_a_chat_that_blocked_the_bot_and_talks_again_gets_its_held_alerts(
     asyncio.run(_deliver(bot_api, room))
     assert "Iraq militias near Al Asad" in bot_api.messages_to(LISTED)[-1]["plain_text"]
     assert room.query("select status from outbox") == [("sent",)]
+
+
+def test_in_a_group_only_admins_change_what_it_receives(
+    bot_api: FakeBotApi, room: Newsroom
+) -> None:
+    admin, member = 9001, 9002
+    bot_api.admins[GROUP] = {admin}
+
+    async def scenario() -> None:
+        for command in (
+            f"/subscribe@{BOT} iraq",
+            f"/pause@{BOT}",
+            f"/digest@{BOT} daily",
+            f"/watch@{BOT} Greenland",
+        ):
+            assert "Only this group's admins" in await ask(
+                bot_api, GROUP, command, user_id=member
+            ), command
+        # Reading is for everyone.
+        assert "iraq" in await ask(bot_api, GROUP, f"/list@{BOT}", user_id=member)
+        assert "Subscribed to iraq" in await ask(
+            bot_api, GROUP, f"/subscribe@{BOT} iraq", user_id=admin
+        )
+        room.add_article("Iraq militias near Al Asad")
+        room.match()
+        await _deliver(bot_api, room)
+        alert = bot_api.messages_to(GROUP)[-1]
+        mute = alert["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        bot_api.push_callback_query(GROUP, mute, message_id=alert["message_id"], user_id=member)
+        await wait_for(lambda: bot_api.calls("answerCallbackQuery"))
+        [refused] = bot_api.calls("answerCallbackQuery")
+        assert refused["text"].startswith("Only this group's admins")
+
+    converse(bot_api, room, scenario)
+    assert room.query("select watchlist_id from subscriptions where chat_id = ?", GROUP) == [
+        ("iraq",)
+    ]
+    assert room.query("select * from mutes where chat_id = ?", GROUP) == []
+    assert room.query("select paused, digest from chats where chat_id = ?", GROUP) == [(0, "off")]
+    assert room.query("select * from chat_watchlists") == []

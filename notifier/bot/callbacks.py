@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from notifier.bot.backend import BotBackend, LeaveResult, parse_personal_id
 from notifier.bot.buttons import MUTE, parse_callback
+from notifier.bot.guards import group_admins_only
 from notifier.bot.text import when
 
 MUTE_FOR = timedelta(days=1)
@@ -21,6 +22,7 @@ class AlertButtons:
     def __init__(self, backend: BotBackend) -> None:
         self.backend = backend
 
+    @group_admins_only
     async def pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         message = query.message

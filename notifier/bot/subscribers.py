@@ -16,6 +16,7 @@ from notifier.bot.backend import (
     LeaveResult,
     personal_id,
 )
+from notifier.bot.guards import group_admins_only
 from notifier.bot.text import esc, fit_lines, when
 from notifier.matcher import Matcher
 from notifier.query import Query, QueryError, parse_query
@@ -104,6 +105,7 @@ class SubscriberCommands:
             ),
         )
 
+    @group_admins_only
     async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         watchlist_id = _single_argument(context)
         if watchlist_id is None:
@@ -121,6 +123,7 @@ class SubscriberCommands:
         }
         await _reply(update, replies[result])
 
+    @group_admins_only
     async def unsubscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         watchlist_id = _single_argument(context)
         if watchlist_id is None:
@@ -156,6 +159,7 @@ class SubscriberCommands:
             fit_lines(f"<b>This chat receives</b> (alerts {state}, {delivery})", lines),
         )
 
+    @group_admins_only
     async def pause(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.backend.set_paused(update.effective_chat.id, True)
         await _reply(
@@ -164,10 +168,12 @@ class SubscriberCommands:
             "for later. /resume to start again.",
         )
 
+    @group_admins_only
     async def resume(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.backend.set_paused(update.effective_chat.id, False)
         await _reply(update, "Resumed: new alerts will arrive here again.")
 
+    @group_admins_only
     async def digest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         mode = (_single_argument(context) or "").lower()
         if mode not in DIGEST_MODES:
@@ -188,6 +194,7 @@ class SubscriberCommands:
                 f"From now on you get one message per {period} listing the matching articles.",
             )
 
+    @group_admins_only
     async def watch(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = _rest_of_command(update)
         query = await self._checked_query(update, text, "watch")
@@ -224,6 +231,7 @@ class SubscriberCommands:
             ),
         )
 
+    @group_admins_only
     async def unwatch(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         argument = (_single_argument(context) or "").lstrip("#")
         if not argument.isdigit():

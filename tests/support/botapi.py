@@ -106,6 +106,8 @@ class FakeBotApi:
         self._next_message_id: dict[int, int] = {}
         self._messages: dict[tuple[int, int], dict] = {}
         self._commands: dict[str, list[dict]] = {}
+        # Group admins by chat; a group not listed here treats every member as an admin.
+        self.admins: dict[int, set[int]] = {}
         self._next_callback_id = 1
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -324,6 +326,7 @@ class FakeBotApi:
             "editmessagetext": self._edit_text,
             "deletemessage": self._delete_message,
             "sendchataction": self._true,
+            "getchatmember": self._get_chat_member,
         }
 
     # ----- methods -----------------------------------------------------------------------------
@@ -332,6 +335,37 @@ class FakeBotApi:
 
     async def _get_me(self, params: dict) -> dict:
         return self.bot_user
+
+    async def _get_chat_member(self, params: dict) -> dict:
+        chat_id, user_id = _chat_id(params), int(params["user_id"])
+        admins = self.admins.get(chat_id)
+        status = "administrator" if admins is None or user_id in admins else "member"
+        member: dict[str, Any] = {
+            "status": status,
+            "user": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+        }
+        if status == "administrator":
+            member.update(
+                {
+                    flag: True
+                    for flag in (
+                        "can_be_edited",
+                        "is_anonymous",
+                        "can_manage_chat",
+                        "can_delete_messages",
+                        "can_manage_video_chats",
+                        "can_restrict_members",
+                        "can_promote_members",
+                        "can_change_info",
+                        "can_invite_users",
+                        "can_post_stories",
+                        "can_edit_stories",
+                        "can_delete_stories",
+                    )
+                }
+            )
+            member["can_be_edited"] = member["is_anonymous"] = False
+        return member
 
     async def _send_message(self, params: dict) -> dict:
         chat_id = _chat_id(params)
