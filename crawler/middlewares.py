@@ -19,6 +19,7 @@ from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 from w3lib.url import safe_url_string
 
@@ -31,16 +32,29 @@ NAMED_ADDRESS_LOOKUP_SECONDS = 5.0
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """robots.txt obeyed by every request that waits for the same host's rules.
+    """robots.txt obeyed by every request that waits for the same host's rules, and kept
+    between crawls.
 
     The stock middleware hands the pending parser to each waiting request by turning one shared
     Deferred into a future per waiter; the first waiter consumes the result and the later ones
     receive None, which means "no rules", so pages robots.txt forbids were fetched whenever three
     or more requests to a new host started together. Each waiter here gets its own relay.
+
+    A spider may carry `robots` (netloc -> robots.txt body still fresh enough to obey, from an
+    earlier crawl): those hosts are not asked again. Every body fetched is left in the spider's
+    `fresh_robots` for whoever keeps them; a server error is not kept, so it is asked again.
     """
 
+    MAX_KEPT_BYTES = 512 * 1024  # the most of a robots.txt that search engines read
+
     async def robot_parser(self, request: Request) -> RobotParser | None:
-        pending = self._parsers.get(urlparse_cached(request).netloc)
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers:
+            known = getattr(self.crawler.spider, "robots", {}).get(netloc)
+            if known is not None:
+                self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, known)
+                self._stats.inc_value("robotstxt/kept")
+        pending = self._parsers.get(netloc)
         if not isinstance(pending, Deferred):
             return await super().robot_parser(request)
         waiter: Deferred[RobotParser | None] = Deferred()
@@ -51,6 +65,12 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
         pending.addBoth(relay)
         return await maybe_deferred_to_future(waiter)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        fresh = getattr(self.crawler.spider, "fresh_robots", None)
+        if fresh is not None and response.status < 500:
+            fresh[netloc] = response.body[: self.MAX_KEPT_BYTES] if response.status < 300 else b""
+        await super()._parse_robots(response, netloc, request)
 
 
 def parse_address(text: str) -> IPAddress | None:

@@ -61,8 +61,10 @@ class CrawlSettings(_Strict):
     seen_url_ttl: str = "90d"
     # Operators hear about an outlet after this many failed runs in a row.
     alert_after_failures: int = Field(default=3, ge=1)
+    # A host's robots.txt is read again once the copy kept is this old.
+    robots_ttl: str = "24h"
 
-    @field_validator("backfill", "timeout", "seen_url_ttl")
+    @field_validator("backfill", "timeout", "seen_url_ttl", "robots_ttl")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)
@@ -75,6 +77,10 @@ class CrawlSettings(_Strict):
     @property
     def seen_url_window(self) -> timedelta:
         return parse_duration(self.seen_url_ttl)
+
+    @property
+    def robots_window(self) -> timedelta:
+        return parse_duration(self.robots_ttl)
 
 
 class Outlet(_Strict):

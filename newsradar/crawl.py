@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from importlib.metadata import version
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
@@ -14,7 +15,7 @@ from crawler.outlet import OutletSpec
 from crawler.spiders.outlet import OutletRun, OutletSpider
 from crawler.template import OutletTemplate
 from newsradar.config import Config, Outlet, parse_duration
-from newsradar.discovery_cache import load_validators, save_validators
+from newsradar.discovery_cache import load_robots, load_validators, save_robots, save_validators
 from newsradar.health import record_health
 from newsradar.loop import ASYNCIO_REACTOR
 from newsradar.storage import Database, OutletHealth
@@ -46,6 +47,9 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
             "USER_AGENT": user_agent(crawl.contact_url),
             "ROBOTSTXT_OBEY": True,
             "CONCURRENT_REQUESTS": 16,
+            # Items are extracted and stored synchronously, so running many at once gains nothing,
+            # and Scrapy starts this many tasks for every response, a 304 included.
+            "CONCURRENT_ITEMS": 4,
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_host_concurrency,
             "DOWNLOAD_DELAY": crawl.download_delay,
             "AUTOTHROTTLE_ENABLED": True,
@@ -126,13 +130,19 @@ async def crawl(
         validators=load_validators(db, [o.id for o in outlets]),
         save_validators=lambda fresh: save_validators(db, fresh),
         templates=templates,
+        robots=load_robots(db, _netlocs(outlets), config.crawl.robots_window),
     )
     runs: dict[str, OutletRun] = crawler.spider.runs  # type: ignore[union-attr]
+    save_robots(db, crawler.spider.fresh_robots)  # type: ignore[union-attr]
     if on_stats is not None and crawler.stats is not None:
         on_stats(crawler.stats.get_stats())
     store.finish(config.crawl.seen_url_window)
     record_health(db, runs, config, operator_chats)
     return runs
+
+
+def _netlocs(outlets: Sequence[Outlet]) -> set[str]:
+    return {urlsplit(u).netloc for o in outlets for u in (*o.feeds, *o.sitemaps, *o.listing_pages)}
 
 
 def summary_line(run: OutletRun, name: str) -> str:

@@ -1,18 +1,21 @@
-"""Validators (ETag, Last-Modified) of feeds, sitemaps and listing pages between crawls.
+"""What discovery keeps between crawls: validators (ETag, Last-Modified) of feeds, sitemaps and
+listing pages, and each host's robots.txt.
 
 The spider asks each discovery URL conditionally with what it answered last time; an unchanged
-source answers 304 and costs neither parsing nor article requests.
+source answers 304 and costs neither parsing nor article requests. robots.txt is read again once a
+day (`crawl.robots_ttl`), not on every crawl: an idle cycle then costs one request per source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from crawler.spiders.outlet import Validators
-from newsradar.storage import Database, DiscoveryCache, utcnow
+from newsradar.storage import Database, DiscoveryCache, RobotsCache, utcnow
 
 
 def load_validators(db: Database, outlet_ids: Collection[str]) -> dict[str, Validators]:
@@ -43,6 +46,29 @@ def save_validators(db: Database, validators: Sequence[Validators]) -> None:
                 )
     except IntegrityError:
         pass  # another worker stored them a moment ago; either set serves the next crawl
+
+
+def load_robots(db: Database, netlocs: Collection[str], ttl: timedelta) -> dict[str, bytes]:
+    """The robots.txt bodies of these hosts fetched less than `ttl` ago."""
+    with db.session() as session:
+        rows = session.execute(
+            select(RobotsCache.netloc, RobotsCache.body).where(
+                RobotsCache.netloc.in_(sorted(netlocs)), RobotsCache.fetched_at > utcnow() - ttl
+            )
+        )
+        return {netloc: body for netloc, body in rows}
+
+
+def save_robots(db: Database, fetched: Mapping[str, bytes]) -> None:
+    if not fetched:
+        return
+    now = utcnow()
+    try:
+        with db.session() as session, session.begin():
+            for netloc, body in fetched.items():
+                session.merge(RobotsCache(netloc=netloc, body=body, fetched_at=now))
+    except IntegrityError:
+        pass  # another worker stored them a moment ago
 
 
 def _fits(value: str | None, limit: int) -> str | None:

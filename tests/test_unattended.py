@@ -97,6 +97,7 @@ def test_an_unchanged_cycle_fetches_only_discovery_urls_and_gets_304s(
     for outlet_id, site in sample_outlets.sites.items():
         new = site.statuses() - before[outlet_id]
         assert {path for path, _ in new} <= DISCOVERY[outlet_id], (outlet_id, new)
+        assert ("/robots.txt", 200) not in new  # kept from the first run for a day
         not_modified = {path for path, status in new if status == 304}
         # Every feed, sitemap and listing page answered 304; a sitemap index is always read,
         # since its children are what may have changed.
@@ -119,6 +120,14 @@ def test_an_unchanged_cycle_fetches_only_discovery_urls_and_gets_304s(
     assert new[("/feed/atom/", 200)] == 1
     assert {p for p, _ in new} - DISCOVERY["wp"] == {path}
     assert third.stdout.count("A drone strike near Erbil\n") == 3  # three chats watch it
+
+    # A day later, robots.txt is read again.
+    db = _db(workspace)
+    db.execute("update robots_cache set fetched_at = datetime('now', '-25 hours')")
+    db.commit()
+    before = sample_outlets.sites["wp"].statuses()
+    _ok(workspace.run("run-once"))
+    assert (sample_outlets.sites["wp"].statuses() - before)[("/robots.txt", 200)] == 1
 
 
 # --- the seen-URL store ------------------------------------------------------------------------

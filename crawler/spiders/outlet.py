@@ -98,12 +98,17 @@ class OutletSpider(scrapy.Spider):
         validators: Mapping[str, Validators] | None = None,
         save_validators: Callable[[list[Validators]], None] = forget,
         templates: dict[str, OutletTemplate] | None = None,
+        robots: Mapping[str, bytes] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.outlets = {outlet.id: outlet for outlet in outlets}
         # Each outlet's learned page template (crawler.template), kept by whoever runs the crawls.
         self.templates = templates if templates is not None else {}
+        # robots.txt bodies kept from earlier crawls (netloc -> body), and those fetched in this
+        # one (see crawler.middlewares.SharedRobotsTxtMiddleware).
+        self.robots = dict(robots or {})
+        self.fresh_robots: dict[str, bytes] = {}
         self.is_known = is_known
         self.validators = dict(validators or {})
         self.save_validators = save_validators

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -103,6 +104,16 @@ class DiscoveryCache(Base):
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(64))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RobotsCache(Base):
+    """A host's robots.txt as last fetched: re-read once it is older than `crawl.robots_ttl`."""
+
+    __tablename__ = "robots_cache"
+
+    netloc: Mapped[str] = mapped_column(String(255), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MatchRow(Base):
