@@ -1,0 +1,1 @@
+"""newsradar benchmarks; `bench/run` runs the suite (bench/suite.py)."""

@@ -1,0 +1,158 @@
+"""Figures that are pure CPU in this process: extraction speed and matching cost.
+
+Both pin the process to one core while they time (CPU time, engines interleaved round by round so
+the shared machine's noise hits every engine alike) and report medians and same-run ratios.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import time
+from collections.abc import Iterator
+
+from bench import bench_matcher
+from bench.extraction_dev import (
+    DEFAULT_DATA,
+    ENGINES,
+    load_pages,
+    lxml_parse,
+    precision_recall,
+    summary,
+)
+from bench.report import Section, median, rounded
+from notifier.matcher import Matcher
+
+
+@contextlib.contextmanager
+def one_core() -> Iterator[None]:
+    """Pin this process to one CPU for the duration, then give the others back."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def extraction(quick: bool) -> Section:
+    section = Section("extraction")
+    pages = load_pages(DEFAULT_DATA)
+    rounds = 2 if quick else 5
+    engines = {
+        "newsradar": ENGINES["newsradar"],
+        "trafilatura": ENGINES["trafilatura"],
+        "lxml parse alone": lxml_parse,
+    }
+    quality = {}
+    for name in ("newsradar", "trafilatura"):
+        scores = {pid: precision_recall(engines[name](h, u), body) for pid, u, h, body in pages}
+        quality[name] = summary(scores)
+    timings: dict[str, list[float]] = {name: [] for name in engines}
+    with one_core():
+        for _ in range(rounds):
+            for name, engine in engines.items():
+                started = time.process_time()
+                for _pid, url, html, _body in pages:
+                    engine(html, url)
+                timings[name].append(len(pages) / (time.process_time() - started))
+    speed = {name: median(values) for name, values in timings.items()}
+    ratios = [
+        ours / plain
+        for ours, plain in zip(timings["newsradar"], timings["trafilatura"], strict=False)
+    ]
+    ratio = median(ratios)
+    section.add(
+        "extraction speed vs plain trafilatura", rounded(ratio, 2), "×", "≥ 1.0×", ratio >= 1.0
+    )
+    section.add("newsradar extractor", rounded(speed["newsradar"], 1), "docs/s")
+    section.add("plain trafilatura.extract", rounded(speed["trafilatura"], 1), "docs/s")
+    section.add("lxml parse floor", rounded(speed["lxml parse alone"], 1), "docs/s")
+    rows = []
+    for name in engines:
+        f1 = p = r = "–"
+        if name in quality:
+            p, r, f1 = (f"{v:.3f}" for v in quality[name])
+        rows.append(
+            [name, f1, p, r, f"{speed[name]:.1f}", f"{speed[name] / speed['trafilatura']:.2f}×"]
+        )
+    section.tables.append(
+        (
+            f"Extraction on {len(pages)} extraction-dev pages, one core, median of {rounds} "
+            "interleaved rounds (CPU time)",
+            ["engine", "F1", "precision", "recall", "docs/s", "vs plain"],
+            rows,
+        )
+    )
+    section.details = {
+        "pages": len(pages),
+        "rounds": rounds,
+        "docs_per_s": {k: rounded(v, 2) for k, v in speed.items()},
+        "ratio_per_round": [rounded(v, 3) for v in ratios],
+        "quality": {
+            k: dict(zip(("precision", "recall", "f1"), v, strict=False)) for k, v in quality.items()
+        },
+    }
+    return section
+
+
+def matching(quick: bool) -> Section:
+    """bench_matcher's measurement: 10 vs 2,000 ten-term watchlists over the seed articles."""
+    section = Section("matching")
+    sizes = (10, 2000)
+    shares = (0.05,) if quick else (0.01, 0.05, 0.1)
+    repeats = 5 if quick else 15
+    articles = bench_matcher.load_articles(bench_matcher.SEEDS)
+    rows = []
+    worst = 0.0
+    per_share = {}
+    with one_core():
+        for share in shares:
+            rng = random.Random(20240101)
+            used, unused = bench_matcher.vocabularies(articles, rng)
+            largest = bench_matcher.make_watchlists(max(sizes), share, used, unused, rng)
+            matchers = {size: Matcher(largest[:size]) for size in sizes}
+            timings: dict[int, list[float]] = {size: [] for size in sizes}
+            found: dict[int, int] = {}
+            for _ in range(2):  # warm-up
+                for matcher in matchers.values():
+                    bench_matcher.cpu_ms_per_article(matcher, articles)
+            for _ in range(repeats):  # interleaved
+                for size, matcher in matchers.items():
+                    elapsed, found[size] = bench_matcher.cpu_ms_per_article(matcher, articles)
+                    timings[size].append(elapsed)
+            base = median(timings[sizes[0]])
+            for size in sizes:
+                ratio = median(timings[size]) / base
+                worst = max(worst, ratio)
+                per_article = found[size] / len(articles)
+                rows.append(
+                    [
+                        share,
+                        size,
+                        f"{median(timings[size]):.3f}",
+                        f"{per_article:.1f}",
+                        f"{ratio:.2f}×",
+                    ]
+                )
+            per_share[str(share)] = {str(s): rounded(median(timings[s]), 4) for s in sizes}
+    section.add(
+        "matching: 2,000 vs 10 watchlists (worst share)",
+        rounded(worst, 2),
+        "×",
+        "≤ 2×",
+        worst <= 2.0,
+    )
+    section.tables.append(
+        (
+            f"Matching CPU per article ({len(articles)} seed articles, median of {repeats})",
+            ["term share", "watchlists", "ms/article", "matches/article", "vs 10"],
+            rows,
+        )
+    )
+    section.details = {"ms_per_article": per_share, "repeats": repeats}
+    return section

@@ -1,0 +1,49 @@
+"""The benchmark suite's own parts: the synthetic outlets and the limit checks it reports."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+from bench.outlets import SyntheticOutlets, address, index_of, make_article
+from bench.telegram_figures import _max_in_window
+from crawler.dedupe import fingerprint
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status, answer.read(), dict(answer.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, b"", dict(error.headers)
+
+
+def test_each_outlet_is_its_own_host_with_a_conditional_feed() -> None:
+    with SyntheticOutlets(300, articles=2) as server:
+        config = server.outlets_config()
+        assert len({c["feeds"][0].split("/")[2].split(":")[0] for c in config}) == 300  # type: ignore[index]
+        feed = config[299]["feeds"][0]  # type: ignore[index]
+        status, body, headers = _get(feed)
+        assert status == 200 and b"<rss" in body
+        again, _, _ = _get(feed, {"If-None-Match": headers["ETag"]})
+        since, _, _ = _get(feed, {"If-Modified-Since": headers["Last-Modified"]})
+        assert again == since == 304
+        base = feed.rsplit("/feed/", 1)[0]
+        assert _get(base + "/robots.txt")[0] == 200
+        url, html = server.article_pages()[-1]
+        assert url.startswith(base) and _get(url)[1] == html
+        assert server.take_counts() == {"feed_200": 1, "feed_304": 2, "robots": 1, "article": 1}
+        assert server.take_counts() == {}
+
+
+def test_addresses_round_trip_and_articles_are_distinct_stories() -> None:
+    assert [index_of(address(i)) for i in (0, 249, 250, 4999)] == [0, 249, 250, 4999]
+    prints = [fingerprint(make_article(o, n).body_text) for o in range(20) for n in range(2)]
+    assert len({p.lead for p in prints}) == len(prints)
+    assert all(not a.near(b.simhash) for i, a in enumerate(prints) for b in prints[i + 1 :])
+
+
+def test_window_counts_the_busiest_second() -> None:
+    assert _max_in_window([0.0, 0.5, 0.99, 1.0, 1.5], 1.0) == 3
+    assert _max_in_window([], 1.0) == 0
