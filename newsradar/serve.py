@@ -67,7 +67,7 @@ def outlet_trigger(outlet: Outlet) -> BaseTrigger:
     if expression is not None:
         return CronTrigger.from_crontab(expression, timezone=UTC)
     interval = parse_duration(outlet.every).total_seconds()
-    return IntervalTrigger(seconds=interval, jitter=min(interval / 10, MAX_JITTER), timezone=UTC)
+    return IntervalTrigger(seconds=interval, jitter=min(interval / 20, MAX_JITTER), timezone=UTC)
 
 
 def _is_duration(text: str) -> bool:

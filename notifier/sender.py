@@ -9,6 +9,7 @@ log lines, not in exception text, not in SendResult.error.
 from __future__ import annotations
 
 import asyncio
+import collections
 import enum
 import itertools
 import logging
@@ -150,6 +151,8 @@ class _Pacer:
 
     def __init__(self) -> None:
         self._next_slot: dict[object, float] = {}
+        self._departures: collections.deque[float] = collections.deque()
+        self._window_lock = asyncio.Lock()
 
     async def wait(self, key: object, interval: float) -> None:
         if interval <= 0:
@@ -159,6 +162,20 @@ class _Pacer:
         self._next_slot[key] = slot + interval
         if slot > now:
             await asyncio.sleep(slot - now)
+
+    async def within(self, limit: int, window: float = 1.0) -> None:
+        """At most `limit` departures in any `window` seconds, counted when they leave.
+
+        Slots alone let messages that overslept (a busy event loop) leave together; this
+        check on actual departures keeps such a bunch from breaking the ceiling."""
+        async with self._window_lock:
+            while len(self._departures) >= limit:
+                wait = self._departures[0] + window - time.monotonic()
+                if wait <= 0:
+                    self._departures.popleft()
+                    continue
+                await asyncio.sleep(wait)
+            self._departures.append(time.monotonic())
 
     def hold(self, key: object, seconds: float) -> None:
         """Push the next slot of `key` at least `seconds` into the future."""
@@ -208,6 +225,7 @@ class TelegramSender:
         protect_token(token)
         self._token = token
         self._overall_interval = 1.0 / overall_per_second if overall_per_second > 0 else 0.0
+        self._overall_ceiling = max(1, round(overall_per_second))
         self._chat_interval = per_chat_interval
         self._group_interval = 60.0 / group_per_minute if group_per_minute > 0 else 0.0
         self._max_attempts = max_attempts
@@ -347,6 +365,8 @@ class TelegramSender:
         if chat_id < 0:
             await self._pacer.wait(("group", chat_id), self._group_interval)
         await self._pacer.wait(_OVERALL, self._overall_interval)
+        if self._overall_interval > 0:
+            await self._pacer.within(self._overall_ceiling)
 
     def _describe(self, exc: BaseException) -> str:
         return redact(f"{type(exc).__name__}: {exc}", self._token)
