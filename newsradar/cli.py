@@ -254,14 +254,5 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         db.close()
 
 
-def _not_yet(args: argparse.Namespace, settings: Settings) -> int:
-    print(
-        "newsradar: this command is not available in this version yet; "
-        "use `newsradar run-once` from a timer meanwhile",
-        file=sys.stderr,
-    )
-    return EXIT_FAILED
-
-
 if __name__ == "__main__":
     sys.exit(main())
