@@ -160,6 +160,12 @@ class Outlet(_Strict):
             raise ValueError("an outlet needs at least one of feeds, sitemaps or listing_pages")
         return self
 
+    @property
+    def crontab(self) -> str | None:
+        """The cron line the outlet runs on (`cron:`, or a cron line in `every:`); None when
+        `every:` is an interval."""
+        return self.cron or (None if _DURATION.match(self.every) else self.every)
+
 
 class OutletsFile(_Strict):
     crawl: CrawlSettings = CrawlSettings()

@@ -21,6 +21,8 @@ from newsradar.loop import ASYNCIO_REACTOR
 from newsradar.storage import Database, OutletHealth
 from newsradar.store import ArticleStore, BackfillPolicy
 
+log = logging.getLogger("newsradar")
+
 
 def outlet_spec(outlet: Outlet) -> OutletSpec:
     return OutletSpec(
@@ -85,15 +87,34 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
     )
 
 
-def crawl_runner(config: Config, log_level: str = "WARNING") -> AsyncCrawlerRunner:
-    """The runner every crawl of this process goes through (inside `newsradar.loop.run`)."""
+def crawl_runner(
+    config: Config, log_level: str = "WARNING", extra: Mapping[str, Any] | None = None
+) -> AsyncCrawlerRunner:
+    """The runner every crawl of this process goes through (inside `newsradar.loop.run`);
+    `extra` settings go on top (a worker's shared frontier)."""
     if log_level != "DEBUG":
         # An unreachable outlet is reported once, by its outlet run; not also by each component.
         for component in ("robotstxt", "retry"):
             logging.getLogger(f"scrapy.downloadermiddlewares.{component}").setLevel(
                 logging.CRITICAL
             )
-    return AsyncCrawlerRunner(scrapy_settings(config, log_level))
+    settings = scrapy_settings(config, log_level)
+    if extra:
+        settings.setdict(extra, priority="cmdline")
+    return AsyncCrawlerRunner(settings)
+
+
+def backfill_policy(config: Config, db: Database, outlets: Sequence[Outlet]) -> BackfillPolicy:
+    """Which of these outlets' new articles may alert; outlets never crawled count as new."""
+    with db.session() as session:
+        known = {row.outlet_id for row in session.query(OutletHealth) if row.first_crawl_at}
+    return BackfillPolicy(
+        window={
+            o.id: parse_duration(o.backfill) if o.backfill else config.crawl.backfill_window
+            for o in outlets
+        },
+        first_crawl=frozenset(o.id for o in outlets if o.id not in known),
+    )
 
 
 async def crawl(
@@ -111,16 +132,7 @@ async def crawl(
     the next (a long-running process passes the same mapping every time)."""
     if not outlets:
         return {}
-    with db.session() as session:
-        known = {row.outlet_id for row in session.query(OutletHealth) if row.first_crawl_at}
-    policy = BackfillPolicy(
-        window={
-            o.id: parse_duration(o.backfill) if o.backfill else config.crawl.backfill_window
-            for o in outlets
-        },
-        first_crawl=frozenset(o.id for o in outlets if o.id not in known),
-    )
-    store = ArticleStore(db, policy)
+    store = ArticleStore(db, backfill_policy(config, db, outlets))
     crawler = runner.create_crawler(OutletSpider)
     await runner.crawl(
         crawler,
@@ -137,6 +149,10 @@ async def crawl(
     if on_stats is not None and crawler.stats is not None:
         on_stats(crawler.stats.get_stats())
     store.finish(config.crawl.seen_url_window)
+    for outlet in outlets:
+        if outlet.id in runs:
+            run = runs[outlet.id]
+            (log.warning if run.failed else log.info)("%s", summary_line(run, outlet.name))
     record_health(db, runs, config, operator_chats)
     return runs
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from dataclasses import dataclass
 from typing import TextIO
@@ -11,13 +10,11 @@ from crawler.spiders.outlet import OutletRun
 from newsradar import loop
 from newsradar.alerts import AlertQueue, MatchReport
 from newsradar.config import Config
-from newsradar.crawl import crawl, crawl_runner, summary_line
+from newsradar.crawl import crawl, crawl_runner
 from newsradar.delivery import DeliveryReport, deliver_pending
 from newsradar.settings import Settings
 from newsradar.storage import Database
 from notifier.sender import StdoutSender, TelegramSender
-
-log = logging.getLogger("newsradar")
 
 
 @dataclass
@@ -58,10 +55,6 @@ async def cycle(
         config.enabled_outlets,
         operator_chats=settings.operator_chats,
     )
-    for outlet in config.enabled_outlets:
-        if outlet.id in runs:
-            line = summary_line(runs[outlet.id], outlet.name)
-            (log.warning if runs[outlet.id].failed else log.info)("%s", line)
     matching = AlertQueue(db, config.watchlists).process_pending()
     delivery = await _deliver(config, settings, db, out, print_only)
     return CycleReport(runs, matching, delivery)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from crawler.spiders.outlet import OutletRun
 from newsradar.config import Config
 from newsradar.notices import add_notice
 from newsradar.storage import Database, OutletHealth, utcnow
+from notifier.render import html_to_plain
 
 log = logging.getLogger("newsradar.health")
 
@@ -74,7 +74,7 @@ def record_health(
             add_notice(session, operator_chats, notice.text)
     for notice in notices:
         (log.warning if notice.is_problem else log.info)(
-            "outlet health: %s", html.unescape(_strip_tags(notice.text))
+            "outlet health: %s", html_to_plain(notice.text)
         )
     return notices
 
@@ -180,7 +180,3 @@ def _no_text(label: str, run: OutletRun, health: OutletHealth) -> str:
 
 def _label(outlet_id: str, name: str) -> str:
     return f"{html.escape(name)} (<code>{html.escape(outlet_id)}</code>)"
-
-
-def _strip_tags(text: str) -> str:
-    return re.sub(r"<[^>]+>", "", text)

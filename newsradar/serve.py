@@ -33,7 +33,7 @@ from telegram.ext import Application
 from crawler.template import OutletTemplate
 from newsradar.alerts import AlertQueue
 from newsradar.config import Config, ConfigError, Outlet, parse_duration
-from newsradar.crawl import crawl, crawl_runner, outlet_spec, summary_line
+from newsradar.crawl import crawl, crawl_runner, outlet_spec
 from newsradar.delivery import deliver_pending
 from newsradar.frontier import DEFAULT_PREFIX, enqueue_discovery
 from newsradar.metrics import Metrics, start_http
@@ -63,19 +63,10 @@ class ServeOptions:
 
 def outlet_trigger(outlet: Outlet) -> BaseTrigger:
     """The outlet's schedule, jittered so outlets on the same schedule do not start together."""
-    expression = outlet.cron or (None if _is_duration(outlet.every) else outlet.every)
-    if expression is not None:
-        return CronTrigger.from_crontab(expression, timezone=UTC)
+    if outlet.crontab is not None:
+        return CronTrigger.from_crontab(outlet.crontab, timezone=UTC)
     interval = parse_duration(outlet.every).total_seconds()
     return IntervalTrigger(seconds=interval, jitter=min(interval / 20, MAX_JITTER), timezone=UTC)
-
-
-def _is_duration(text: str) -> bool:
-    try:
-        parse_duration(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _schedule_key(outlet: Outlet) -> tuple[str | None, str]:
@@ -225,8 +216,6 @@ class Service:
         self.metrics.crawl_seconds.observe(time.monotonic() - started)
         self.metrics.observe_crawl(runs, stats)
         self.last_crawl[outlet_id] = time.time()
-        for run in runs.values():
-            (log.warning if run.failed else log.info)("%s", summary_line(run, outlet.name))
         report = AlertQueue(self.db, config.watchlists).process_pending()
         self.metrics.matches.inc(report.matches)
         self.metrics.alerts_queued_total.inc(report.alerts_queued)

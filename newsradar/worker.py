@@ -24,13 +24,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from crawler.spiders.frontier import FrontierSpider
 from crawler.spiders.outlet import OutletRun
 from newsradar.alerts import AlertQueue
-from newsradar.config import Config, parse_duration
-from newsradar.crawl import crawl_runner, outlet_spec, scrapy_settings
+from newsradar.config import Config
+from newsradar.crawl import backfill_policy, crawl_runner, outlet_spec
 from newsradar.frontier import DEFAULT_LEASE, DEFAULT_PREFIX, frontier_settings
 from newsradar.health import record_health
 from newsradar.settings import Settings
-from newsradar.storage import Database, OutletHealth
-from newsradar.store import ArticleStore, BackfillPolicy
+from newsradar.storage import Database
+from newsradar.store import ArticleStore
 
 log = logging.getLogger("newsradar.worker")
 
@@ -45,19 +45,6 @@ class WorkerOptions:
     log_level: str = "WARNING"
 
 
-def backfill_policy(config: Config, db: Database) -> BackfillPolicy:
-    """As `newsradar.crawl.crawl` builds it: outlets never recorded count as first crawls."""
-    with db.session() as session:
-        known = {row.outlet_id for row in session.query(OutletHealth) if row.first_crawl_at}
-    return BackfillPolicy(
-        window={
-            o.id: parse_duration(o.backfill) if o.backfill else config.crawl.backfill_window
-            for o in config.outlets
-        },
-        first_crawl=frozenset(o.id for o in config.outlets if o.id not in known),
-    )
-
-
 class Worker:
     def __init__(
         self, settings: Settings, config: Config, db: Database, options: WorkerOptions
@@ -69,21 +56,18 @@ class Worker:
         self.db = db
         self.options = options
         self.stopping = asyncio.Event()
-        self.store = ArticleStore(db, backfill_policy(config, db))
+        self.store = ArticleStore(db, backfill_policy(config, db, config.outlets))
         self.alerts = AlertQueue(db, config.watchlists)
 
     def stop(self) -> None:
         self.stopping.set()
 
     def _runner(self) -> AsyncCrawlerRunner:
-        crawl_runner(self.config, self.options.log_level)  # quiets per-component error logs
-        settings = scrapy_settings(self.config, self.options.log_level)
         assert self.settings.redis_url is not None
-        settings.setdict(
-            frontier_settings(self.settings.redis_url, self.options.prefix, self.options.lease),
-            priority="cmdline",
+        frontier = frontier_settings(
+            self.settings.redis_url, self.options.prefix, self.options.lease
         )
-        return AsyncCrawlerRunner(settings)
+        return crawl_runner(self.config, self.options.log_level, frontier)
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -152,7 +136,7 @@ class Worker:
                     break
                 except IntegrityError:  # another worker created the outlet's row meanwhile
                     continue
-            self.store.policy = backfill_policy(self.config, self.db)
+            self.store.policy = backfill_policy(self.config, self.db, self.config.outlets)
 
         try:
             await asyncio.to_thread(work)
