@@ -127,7 +127,7 @@ async def deliver_pending(
     report = DeliveryReport()
     claim = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
     try:
-        plans = _claim(db, claim, now, config, plain)
+        plans = _longest_first(_claim(db, claim, now, config, plain), sender)
         await asyncio.gather(
             *(_deliver_chat(db, sender, plan, report, plain, now, burst_seconds) for plan in plans)
         )
@@ -239,6 +239,21 @@ def _item(row: OutboxRow, article: Article | None, config: Config, plain: bool) 
 
 
 # ----- sending -----------------------------------------------------------------------------------
+def _interval(sender: Sender, chat_id: int) -> float:
+    """Seconds between two messages to the chat at the sender's pace (0: no pace kept)."""
+    return float(getattr(sender, "interval_for", lambda _chat: 0.0)(chat_id))
+
+
+def _longest_first(plans: list[_ChatPlan], sender: Sender) -> list[_ChatPlan]:
+    """Chats whose queue takes longest at their own pace (groups: 3 s a message) go first.
+
+    Each chat takes its place in the overall rate when it asks, so the chats that decide when
+    the run ends should ask first rather than leave a tail of group-only sends."""
+    return sorted(
+        plans, key=lambda plan: len(plan.items) * _interval(sender, plan.chat_id), reverse=True
+    )
+
+
 class _Stop(Exception):
     """This chat cannot take more now (retry later, or gone)."""
 
@@ -260,8 +275,7 @@ async def _deliver_chat(
             )
     fold = plan.digest != "off"
     if not fold:
-        interval = float(getattr(sender, "interval_for", lambda _chat: 0.0)(plan.chat_id))
-        fold = len(alerts) * interval > burst_seconds
+        fold = len(alerts) * _interval(sender, plan.chat_id) > burst_seconds
         if fold:
             report.bursts += 1
             log.info(

@@ -9,14 +9,16 @@ log lines, not in exception text, not in SendResult.error.
 from __future__ import annotations
 
 import asyncio
-import collections
+import bisect
+import contextlib
 import enum
 import itertools
 import logging
+import math
 import sys
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
@@ -67,6 +69,9 @@ _CHAT_GONE_BAD_REQUESTS = (
     "user not found",
 )
 _MAX_BACKOFF = 30.0
+# Telegram allows about 30 messages a second; the default pace of 28 keeps 2 below it.
+_DEFAULT_PACE = 28
+_CEILING_HEADROOM = 2
 _PACER_PRUNE_SIZE = 10_000
 
 
@@ -144,6 +149,13 @@ def protect_token(token: str, loggers: Iterable[str] = CLIENT_LOGGERS) -> None:
             named.addFilter(_REDACTION)
 
 
+@dataclass
+class _Flight:
+    """One message from leaving to its answer: Telegram saw it arrive somewhere in between."""
+
+    landed: float = math.inf  # until answered, it may yet arrive at any moment
+
+
 class _Pacer:
     """Hands out send slots so that every rate limit holds: each key gets one slot per interval.
 
@@ -151,31 +163,83 @@ class _Pacer:
 
     def __init__(self) -> None:
         self._next_slot: dict[object, float] = {}
-        self._departures: collections.deque[float] = collections.deque()
-        self._window_lock = asyncio.Lock()
+        self._timetable: list[float] = []  # shared slots taken, in time order
+        self._flights: list[_Flight] = []
+        self._gate = asyncio.Lock()
+        self._landed = asyncio.Event()
 
     async def wait(self, key: object, interval: float) -> None:
-        if interval <= 0:
-            return
+        await self.wait_all({key: interval})
+
+    async def wait_all(
+        self, own: Mapping[object, float], shared: tuple[object, float] | None = None
+    ) -> None:
+        """Sleep until the slot `reserve` hands out."""
+        delay = self.reserve(own, shared) - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def reserve(
+        self, own: Mapping[object, float], shared: tuple[object, float] | None = None
+    ) -> float:
+        """Take the next slot of every `own` key and the first free `shared` slot no earlier.
+
+        Taking both at once orders messages by when they can really leave: a group waiting out
+        its interval already holds its place in the shared rate, instead of queueing behind
+        every chat that came due meanwhile, and those chats fill the gaps before it."""
         now = time.monotonic()
-        slot = max(now, self._next_slot.get(key, now))
-        self._next_slot[key] = slot + interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        slot = max([now, *(self._next_slot.get(k, now) for k, i in own.items() if i > 0)])
+        if shared is not None and shared[1] > 0:
+            key, spacing = shared
+            slot = self._book(max(slot, self._next_slot.get(key, slot)), spacing, now)
+        for key, interval in own.items():
+            if interval > 0:
+                self._next_slot[key] = slot + interval
+        return slot
 
-    async def within(self, limit: int, window: float = 1.0) -> None:
-        """At most `limit` departures in any `window` seconds, counted when they leave.
+    def _book(self, ready: float, spacing: float, now: float) -> float:
+        """The first moment from `ready` at least `spacing` from every shared slot taken."""
+        del self._timetable[: bisect.bisect_left(self._timetable, now - spacing)]
+        index = bisect.bisect_left(self._timetable, ready)
+        slot = max(ready, self._timetable[index - 1] + spacing) if index else ready
+        while index < len(self._timetable) and self._timetable[index] < slot + spacing:
+            slot = self._timetable[index] + spacing
+            index += 1
+        self._timetable.insert(index, slot)
+        return slot
 
-        Slots alone let messages that overslept (a busy event loop) leave together; this
-        check on actual departures keeps such a bunch from breaking the ceiling."""
-        async with self._window_lock:
-            while len(self._departures) >= limit:
-                wait = self._departures[0] + window - time.monotonic()
-                if wait <= 0:
-                    self._departures.popleft()
-                    continue
-                await asyncio.sleep(wait)
-            self._departures.append(time.monotonic())
+    @contextlib.asynccontextmanager
+    async def flight(self, limit: int, window: float = 1.0) -> AsyncIterator[None]:
+        """At most `limit` messages may arrive in any `window` seconds, wherever in its flight
+        each one arrives.
+
+        A message counts from leaving until `window` after its answer: slots alone let
+        messages that overslept (a busy event loop) leave together, and counting departures
+        alone lets a message held up on the way land together with the ones sent after it."""
+        async with self._gate:
+            while self._in_window(window) >= limit:
+                await self._one_less(window)
+            flight = _Flight()
+            self._flights.append(flight)
+        try:
+            yield
+        finally:
+            flight.landed = time.monotonic()
+            self._landed.set()
+
+    def _in_window(self, window: float) -> int:
+        now = time.monotonic()
+        self._flights = [f for f in self._flights if f.landed + window > now]
+        return len(self._flights)
+
+    async def _one_less(self, window: float) -> None:
+        """Wait until the earliest-answered message stops counting, or one is answered."""
+        first = min(flight.landed for flight in self._flights)
+        if first == math.inf:
+            self._landed.clear()
+            await self._landed.wait()
+        else:
+            await asyncio.sleep(first + window - time.monotonic())
 
     def hold(self, key: object, seconds: float) -> None:
         """Push the next slot of `key` at least `seconds` into the future."""
@@ -205,7 +269,7 @@ class TelegramSender:
         token: str,
         api_url: str = DEFAULT_API_URL,
         *,
-        overall_per_second: float = 28,
+        overall_per_second: float = _DEFAULT_PACE,
         per_chat_interval: float = 1.0,
         group_per_minute: int = 20,
         max_attempts: int = 4,
@@ -217,7 +281,8 @@ class TelegramSender:
         a 429 asking to wait longer than `max_retry_after` is returned as RETRY_LATER at once.
 
         Telegram's ceiling is about 30 messages a second, counted as they arrive; sending at 28
-        leaves room for the network's jitter, which bunches departures up on arrival."""
+        leaves room for the network's jitter, which bunches departures up on arrival. Whatever
+        the jitter, no more than the pace plus that headroom (30) can arrive in one second."""
         if not token:
             raise ValueError("a bot token is required")
         if max_attempts < 1:
@@ -225,7 +290,7 @@ class TelegramSender:
         protect_token(token)
         self._token = token
         self._overall_interval = 1.0 / overall_per_second if overall_per_second > 0 else 0.0
-        self._overall_ceiling = max(1, round(overall_per_second))
+        self._arrival_ceiling = math.ceil(overall_per_second) + _CEILING_HEADROOM
         self._chat_interval = per_chat_interval
         self._group_interval = 60.0 / group_per_minute if group_per_minute > 0 else 0.0
         self._max_attempts = max_attempts
@@ -346,13 +411,14 @@ class TelegramSender:
 
     async def _send_once(self, message: Outgoing) -> Message:
         try:
-            return await self._bot.send_message(
-                chat_id=message.chat_id,
-                text=message.text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_markup=message.reply_markup,
-            )
+            async with self._in_flight():
+                return await self._bot.send_message(
+                    chat_id=message.chat_id,
+                    text=message.text,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    reply_markup=message.reply_markup,
+                )
         finally:
             # Telegram counts arrivals, and network delays vary: the next message to this chat
             # leaves a full interval after this one was answered, not merely after it left.
@@ -361,12 +427,16 @@ class TelegramSender:
                 self._pacer.hold(("group", message.chat_id), self._group_interval)
 
     async def _wait_for_slot(self, chat_id: int) -> None:
-        await self._pacer.wait(("chat", chat_id), self._chat_interval)
+        own = {("chat", chat_id): self._chat_interval}
         if chat_id < 0:
-            await self._pacer.wait(("group", chat_id), self._group_interval)
-        await self._pacer.wait(_OVERALL, self._overall_interval)
-        if self._overall_interval > 0:
-            await self._pacer.within(self._overall_ceiling)
+            own[("group", chat_id)] = self._group_interval
+        await self._pacer.wait_all(own, (_OVERALL, self._overall_interval))
+
+    def _in_flight(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Counts the message against the overall ceiling until a second after its answer."""
+        if self._overall_interval <= 0:
+            return contextlib.nullcontext()
+        return self._pacer.flight(self._arrival_ceiling)
 
     def _describe(self, exc: BaseException) -> str:
         return redact(f"{type(exc).__name__}: {exc}", self._token)
