@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +30,7 @@ NEAR_BITS = 3
 LEAD_WORDS = 40
 SHINGLE = 3
 _WORD = re.compile(r"\w+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def canonical_url(url: str) -> str:
@@ -52,7 +54,12 @@ def canonical_url(url: str) -> str:
 
 def words(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKD", text.casefold())
-    return _WORD.findall("".join(c for c in folded if not unicodedata.combining(c)))
+    return _WORD.findall(_NON_ASCII.sub(_without_marks, folded))
+
+
+def _without_marks(run: re.Match[str]) -> str:
+    """Accents dropped; only non-ASCII runs are looked at, since ASCII has none."""
+    return "".join(c for c in run.group() if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)
@@ -79,17 +86,30 @@ def fingerprint(text: str) -> Fingerprint:
 def _shingles(tokens: list[str]) -> Iterable[str]:
     if len(tokens) < SHINGLE:
         return [" ".join(tokens)]
-    return (" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1))
+    return map(" ".join, zip(*(tokens[i:] for i in range(SHINGLE)), strict=False))
+
+
+# Each bit of a byte moved into a lane of its own, most significant bit in the lowest lane, so
+# that adding spread bytes counts the ones of each bit position (32-bit lanes: no text overflows).
+_LANE = 32
+_LANE_MASK = (1 << _LANE) - 1
+_SPREAD = [
+    sum(((value >> (7 - bit)) & 1) << (_LANE * bit) for bit in range(8)) for value in range(256)
+]
 
 
 def _simhash(features: Iterable[str]) -> int:
-    rows = [
-        format(int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest()), "064b")
-        for f in set(features)
-    ]
-    if not rows:
+    """Each bit is set when most features' 64-bit hashes have it set.
+
+    The hashes' ones are counted per bit position eight at a time: bytes in the same position
+    are tallied (few distinct values), then each value's spread bits are added that many times."""
+    digests = b"".join(hashlib.blake2b(f.encode(), digest_size=8).digest() for f in set(features))
+    if not digests:
         return 0
-    half = len(rows) / 2
-    bits = "".join("1" if column.count("1") > half else "0" for column in zip(*rows, strict=True))
-    unsigned = int(bits, 2)
+    half = len(digests) // 8 / 2
+    unsigned = 0
+    for position in range(8):
+        ones = sum(_SPREAD[value] * count for value, count in Counter(digests[position::8]).items())
+        for bit in range(8):
+            unsigned = (unsigned << 1) | (((ones >> (_LANE * bit)) & _LANE_MASK) > half)
     return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned

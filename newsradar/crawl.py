@@ -137,7 +137,7 @@ async def crawl(
     await runner.crawl(
         crawler,
         outlets=[outlet_spec(o) for o in outlets],
-        is_known=store.is_known,
+        known_urls=store.known_urls,
         store=store,
         validators=load_validators(db, [o.id for o in outlets]),
         save_validators=lambda fresh: save_validators(db, fresh),

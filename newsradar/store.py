@@ -14,18 +14,19 @@ fingerprint), so it never alerts twice.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from scrapy.crawler import Crawler
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crawler.dedupe import Fingerprint, canonical_url, fingerprint
 from crawler.items import ArticleItem
-from newsradar.storage import Article, Database, SeenUrl, utcnow
+from newsradar.storage import Article, Database, SeenUrl, upsert, utcnow
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class BackfillPolicy:
         return published >= now - self.window[outlet_id]
 
 
-REFRESH_BATCH = 500
+BATCH = 500  # URLs per IN (...) list
 
 
 class ArticleStore:
@@ -50,12 +51,18 @@ class ArticleStore:
         self.policy = policy
         self._listed_again: set[str] = set()
 
-    def is_known(self, url: str) -> bool:
-        url = canonical_url(url)
+    def known_urls(self, urls: Collection[str]) -> set[str]:
+        """Which of these canonical URLs led to a stored article; they count as listed again."""
+        ordered = sorted(urls)
+        known: set[str] = set()
         with self.db.session() as session:
-            known = session.get(SeenUrl, url) is not None
-        if known:
-            self._listed_again.add(url)
+            for start in range(0, len(ordered), BATCH):
+                known.update(
+                    session.scalars(
+                        select(SeenUrl.url).where(SeenUrl.url.in_(ordered[start : start + BATCH]))
+                    )
+                )
+        self._listed_again |= known
         return known
 
     def refresh_seen(self) -> int:
@@ -64,10 +71,10 @@ class ArticleStore:
         self._listed_again.clear()
         now = utcnow()
         with self.db.session() as session, session.begin():
-            for start in range(0, len(urls), REFRESH_BATCH):
+            for start in range(0, len(urls), BATCH):
                 session.execute(
                     update(SeenUrl)
-                    .where(SeenUrl.url.in_(urls[start : start + REFRESH_BATCH]))
+                    .where(SeenUrl.url.in_(urls[start : start + BATCH]))
                     .values(last_seen=now)
                 )
         return len(urls)
@@ -84,78 +91,95 @@ class ArticleStore:
         urls = {canonical_url(u) for u in (item.url, item.requested_url)}
         urls.add(item.canonical_url or canonical_url(item.url))
         try:
-            return self._add(item, print_, urls, now)
+            with self.db.session() as session, session.begin():
+                return self._add(session, item, print_, urls, now)
         except IntegrityError:
             return None  # another worker stored the same canonical URL a moment ago
 
     def _add(
-        self, item: ArticleItem, print_: Fingerprint, urls: set[str], now: datetime
+        self,
+        session: Session,
+        item: ArticleItem,
+        print_: Fingerprint,
+        urls: set[str],
+        now: datetime,
     ) -> Article | None:
-        with self.db.session() as session, session.begin():
-            existing = self._same_article(session, item.canonical_url or "", print_)
-            if existing is not None:
-                self._remember(session, urls, item.outlet_id, existing.id)
-                return None
-            published = min(item.published, now) if item.published else None
-            article = Article(
-                outlet_id=item.outlet_id,
-                url=item.url,
-                canonical_url=item.canonical_url,
-                title=item.title,
-                author=item.author,
-                published=published,
-                language=item.language,
-                text=item.text,
-                fingerprint=print_.simhash,
-                **{f"fp_band{i}": band for i, band in enumerate(print_.bands)},
-                lead=print_.lead,
-                fetched_at=now,
-                alertable=self.policy.alertable(item.outlet_id, published, now),
-            )
-            session.add(article)
-            session.flush()
-            self._remember(session, urls, item.outlet_id, article.id)
-            return article
+        existing = _same_article(session, item.canonical_url or "", print_)
+        if existing is not None:
+            _remember(session, urls, item.outlet_id, existing, now)
+            return None
+        published = min(item.published, now) if item.published else None
+        values = {
+            "outlet_id": item.outlet_id,
+            "url": item.url,
+            "canonical_url": item.canonical_url,
+            "title": item.title,
+            "author": item.author,
+            "published": published,
+            "language": item.language,
+            "text": item.text,
+            "fingerprint": print_.simhash,
+            **{f"fp_band{i}": band for i, band in enumerate(print_.bands)},
+            "lead": print_.lead,
+            "fetched_at": now,
+            "alertable": self.policy.alertable(item.outlet_id, published, now),
+            "matched_at": None,
+        }
+        # A plain INSERT: the ORM's unit of work costs more than the row itself here.
+        article_id = session.connection().execute(_INSERT_ARTICLE, values).inserted_primary_key[0]
+        _remember(session, urls, item.outlet_id, article_id, now)
+        return Article(id=article_id, **values)
 
-    @staticmethod
-    def _same_article(session: Session, canonical: str, print_: Fingerprint) -> Article | None:
-        found = session.scalar(select(Article).where(Article.canonical_url == canonical))
-        if found is not None:
-            return found
-        bands = print_.bands
-        candidates = session.execute(
-            select(Article.id, Article.fingerprint, Article.lead).where(
-                or_(
-                    Article.lead == print_.lead,
-                    Article.fp_band0 == bands[0],
-                    Article.fp_band1 == bands[1],
-                    Article.fp_band2 == bands[2],
-                    Article.fp_band3 == bands[3],
-                )
-            )
-        )
-        for article_id, simhash, lead in candidates:
-            if lead == print_.lead or print_.near(simhash):
-                return session.get(Article, article_id)
-        return None
 
-    @staticmethod
-    def _remember(session: Session, urls: set[str], outlet_id: str, article_id: int) -> None:
-        now = utcnow()
-        for url in urls:
-            seen = session.get(SeenUrl, url)
-            if seen is None:
-                session.add(
-                    SeenUrl(
-                        url=url,
-                        outlet_id=outlet_id,
-                        article_id=article_id,
-                        first_seen=now,
-                        last_seen=now,
-                    )
-                )
-            else:
-                seen.last_seen = now
+_INSERT_ARTICLE = insert(Article)
+# Prebuilt, so that each article costs a cached statement, not a new one.
+_SAME_ARTICLE = select(Article.id, Article.canonical_url, Article.fingerprint, Article.lead).where(
+    or_(
+        Article.canonical_url == bindparam("canonical"),
+        Article.lead == bindparam("lead"),
+        *(getattr(Article, f"fp_band{i}") == bindparam(f"band{i}") for i in range(4)),
+    )
+)
+
+
+def _same_article(session: Session, canonical: str, print_: Fingerprint) -> int | None:
+    """The stored article with this canonical URL, else one with a near fingerprint or the same
+    lead (one query: every condition is indexed)."""
+    candidates = session.execute(
+        _SAME_ARTICLE,
+        {
+            "canonical": canonical,
+            "lead": print_.lead,
+            **{f"band{i}": band for i, band in enumerate(print_.bands)},
+        },
+    ).all()
+    for article_id, url, _simhash, _lead in candidates:
+        if url == canonical:
+            return article_id
+    for article_id, _url, simhash, lead in candidates:
+        if lead == print_.lead or print_.near(simhash):
+            return article_id
+    return None
+
+
+def _remember(
+    session: Session, urls: set[str], outlet_id: str, article_id: int, now: datetime
+) -> None:
+    upsert(
+        session,
+        SeenUrl,
+        [
+            {
+                "url": url,
+                "outlet_id": outlet_id,
+                "article_id": article_id,
+                "first_seen": now,
+                "last_seen": now,
+            }
+            for url in sorted(urls)
+        ],
+        update=("last_seen",),
+    )
 
 
 def expire_seen_urls(db: Database, ttl: timedelta) -> int:

@@ -79,7 +79,7 @@ class Worker:
             runner.crawl(
                 crawler,
                 outlets=[outlet_spec(o) for o in self.config.outlets],
-                is_known=self.store.is_known,
+                known_urls=self.store.known_urls,
                 store=self.store,
                 max_articles_per_outlet=10_000,
             )

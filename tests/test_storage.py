@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
+from crawler.dedupe import canonical_url
 from crawler.items import ArticleItem
 from newsradar.storage import Article, Database, SeenUrl
 from newsradar.storage.models import Base
@@ -79,5 +80,19 @@ def test_same_article_under_another_url_is_stored_once(tmp_path: Path) -> None:
     with store.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Article)) == 1
         assert session.get(SeenUrl, "https://rs.example/qiosk/a/") is not None
-    assert store.is_known("https://rs.example/qiosk/a/?utm_campaign=y")
-    assert not store.is_known("https://rs.example/b/")
+    listed = {
+        canonical_url(u)
+        for u in ("https://rs.example/qiosk/a/?utm_campaign=y", "https://rs.example/b/")
+    }
+    assert store.known_urls(listed) == {"https://rs.example/qiosk/a/"}
+
+
+def test_a_long_listing_is_looked_up_in_batches(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    seed = (SEEDS / "001_f0e448838c8e65df.txt").read_text().split("\n\n")
+    stored = [f"https://rs.example/{n}/" for n in (3, 777, 1499)]
+    for url, text in zip(stored, seed[4:], strict=False):
+        assert store.add(_item(url, text, NOW)) is not None
+    listing = {f"https://rs.example/{n}/" for n in range(1500)}  # three IN (...) lists
+    assert store.known_urls(listing) == set(stored)
+    assert store.refresh_seen() == 3  # what the listing named again is kept from expiring

@@ -13,7 +13,15 @@ a crash or a failed page never hides articles behind a 304 on the next crawl.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,8 +87,8 @@ class OutletRun:
         return errors[0] + more
 
 
-def never_seen(_url: str) -> bool:
-    return False
+def never_seen(_urls: Collection[str]) -> set[str]:
+    return set()
 
 
 def forget(_validators: list[Validators]) -> None:
@@ -93,7 +101,7 @@ class OutletSpider(scrapy.Spider):
     def __init__(
         self,
         outlets: Sequence[OutletSpec],
-        is_known: Callable[[str], bool] = never_seen,
+        known_urls: Callable[[Collection[str]], set[str]] = never_seen,
         max_articles_per_outlet: int = 200,
         validators: Mapping[str, Validators] | None = None,
         save_validators: Callable[[list[Validators]], None] = forget,
@@ -109,7 +117,8 @@ class OutletSpider(scrapy.Spider):
         # one (see crawler.middlewares.SharedRobotsTxtMiddleware).
         self.robots = dict(robots or {})
         self.fresh_robots: dict[str, bytes] = {}
-        self.is_known = is_known
+        # Which of a source's URLs were seen before (one look-up per source, not per URL).
+        self.known_urls = known_urls
         self.validators = dict(validators or {})
         self.save_validators = save_validators
         self._fresh: dict[str, Validators] = {}
@@ -252,12 +261,17 @@ class OutletSpider(scrapy.Spider):
             key=lambda c: c.published.timestamp() if c.published else float("-inf"),
             reverse=True,
         )
-        for candidate in dated:
-            url = canonical_url(candidate.url)
-            if not outlet.is_article_url(url) or url in queued:
+        fresh = [
+            (url, candidate)
+            for candidate in dated
+            if outlet.is_article_url(url := canonical_url(candidate.url)) and url not in queued
+        ]
+        known = self.known_urls({url for url, _ in fresh})
+        for url, candidate in fresh:
+            if url in queued:  # listed twice by this source
                 continue
             run.candidates += 1
-            if self.is_known(url):
+            if url in known:
                 continue
             if len(queued) >= self.max_articles_per_outlet:
                 run.capped = True

@@ -1,6 +1,6 @@
 """Storage: SQLAlchemy models and the database they live in."""
 
-from newsradar.storage.db import Database
+from newsradar.storage.db import Database, upsert
 from newsradar.storage.models import (
     Article,
     Chat,
@@ -29,5 +29,6 @@ __all__ = [
     "RobotsCache",
     "SeenUrl",
     "Subscription",
+    "upsert",
     "utcnow",
 ]

@@ -6,14 +6,17 @@ existing PostgreSQL database go through the same migrations.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -61,3 +64,25 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def upsert(
+    session: Session,
+    model: type[DeclarativeBase],
+    rows: Sequence[Mapping[str, Any]],
+    update: tuple[str, ...],
+) -> None:
+    """Insert `rows`, or set their `update` columns where the primary key is already stored:
+    one statement, and no lost race between two processes storing the same key."""
+    if rows:
+        session.execute(_upsert_statement(session.get_bind().dialect.name, model, update), rows)
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, model: type[DeclarativeBase], update: tuple[str, ...]) -> Any:
+    """Built once per table: the statement's compiled form is then cached as well."""
+    statement = {"postgresql": postgresql, "sqlite": sqlite}[dialect].insert(model)
+    keys = [column.name for column in model.__table__.primary_key]
+    return statement.on_conflict_do_update(
+        index_elements=keys, set_={name: statement.excluded[name] for name in update}
+    )
