@@ -47,7 +47,7 @@ from notifier.sender import Sender, StdoutSender, TelegramSender
 
 log = logging.getLogger("newsradar.serve")
 
-MAX_JITTER = 30.0  # seconds; spreads outlets that share a schedule
+MAX_SPREAD = 30.0  # seconds over which outlets that share a schedule start
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,21 @@ class ServeOptions:
 
 
 def outlet_trigger(outlet: Outlet) -> BaseTrigger:
-    """The outlet's schedule, jittered so outlets on the same schedule do not start together."""
+    """The outlet's schedule, to the second: a run's jitter would carry into every later run
+    (each is due an interval after the last) and stretch the period. Outlets sharing a schedule
+    are kept apart by when each first runs instead (`first_run_delay`)."""
     if outlet.crontab is not None:
         return CronTrigger.from_crontab(outlet.crontab, timezone=UTC)
-    interval = parse_duration(outlet.every).total_seconds()
-    return IntervalTrigger(seconds=interval, jitter=min(interval / 20, MAX_JITTER), timezone=UTC)
+    return IntervalTrigger(seconds=parse_duration(outlet.every).total_seconds(), timezone=UTC)
+
+
+def first_run_delay(outlet: Outlet) -> float:
+    """Seconds until a newly scheduled outlet's first crawl: soon, at a random moment within a
+    twentieth of its interval (at most MAX_SPREAD), a phase its later runs keep."""
+    spread = 3.0
+    if outlet.crontab is None:
+        spread = min(parse_duration(outlet.every).total_seconds() / 20, MAX_SPREAD)
+    return random.uniform(0, spread)
 
 
 def _schedule_key(outlet: Outlet) -> tuple[str | None, str]:
@@ -165,8 +175,7 @@ class Service:
                 max_instances=1,  # the same outlet never crawls twice at once
                 coalesce=True,  # runs missed while asleep or busy collapse into one
                 misfire_grace_time=None,
-                # A newly scheduled outlet is crawled soon, spread over the first seconds.
-                next_run_time=datetime.now(UTC) + timedelta(seconds=random.uniform(0, 3))
+                next_run_time=datetime.now(UTC) + timedelta(seconds=first_run_delay(outlet))
                 if first
                 else None,
             )
