@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -116,8 +117,9 @@ def _count(database_url: str) -> tuple[int, int]:
 def pipeline(quick: bool, baseline: Baseline) -> Section:
     """Articles/s of crawl → extract → store → match → outbox, against extraction alone.
 
-    Twice: with the 90 real pages of extraction-dev served as the outlets' articles, and with
-    the demo outlets' markup (small pages, where fixed per-article costs weigh more)."""
+    The target is on the 90 real pages of extraction-dev served as the outlets' articles. The
+    demo outlets' markup (small pages, where fixed per-article costs weigh more, and recent
+    articles, so each is matched and queued) is reported beside it."""
     section = Section("pipeline")
     real = [html for _pid, _url, html, _body in load_pages(DEFAULT_DATA)]
     cases = [
@@ -128,7 +130,7 @@ def pipeline(quick: bool, baseline: Baseline) -> Section:
     details = {}
     for label, outlets, per_outlet, pages in cases:
         details[label] = _pipeline_case(
-            section, label, outlets, per_outlet, pages, repeats, baseline
+            section, label, outlets, per_outlet, pages, repeats, baseline, targeted=bool(pages)
         )
     section.details = details
     return section
@@ -142,6 +144,7 @@ def _pipeline_case(
     pages: list[bytes],
     repeats: int,
     baseline: Baseline,
+    targeted: bool,
 ) -> dict[str, object]:
     startup_wall = baseline.wall
     startup_cpu = baseline.cpu
@@ -166,21 +169,25 @@ def _pipeline_case(
                 articles, outbox = _count(workspace.database_url)
                 runs.append((run, articles, outbox, counts))
             with scratch("pipeline-probe") as root:
-                probes.append(_probe(Workspace(root), server, warm))
+                probes.append(_probe(Workspace(root), server, warm, served))
     articles = runs[0][1]
     probe_cpu_rate = median([p["articles"] / p["cpu_s"] for p in probes])
     probe_wall_rate = median([p["articles"] / p["wall_s"] for p in probes])
+    probe_alone = median([p["extraction_alone_docs_per_s"] for p in probes])
     cpu_rate = median([a / max(run.cpu - startup_cpu, 1e-9) for run, a, _, _ in runs])
     wall_rate = median([a / max(run.wall - startup_wall, 1e-9) for run, a, _, _ in runs])
     raw_rate = median([a / run.wall for run, a, _, _ in runs])
-    ratio = probe_cpu_rate / alone
+    ratio = median([p["ratio"] for p in probes])  # each process against itself
     section.add(
         f"pipeline vs extraction alone, {label} (CPU, in a running process)",
         rounded(ratio, 2),
         "×",
-        "≥ 0.7",
-        ratio >= 0.7,
+        "≥ 0.7" if targeted else "",
+        ratio >= 0.7 if targeted else None,
     )
+    per_article = median([p["cpu_s"] / p["articles"] * 1000 for p in probes])
+    extracting = median([1000 / p["extraction_alone_docs_per_s"] for p in probes])
+    fetching = median([p["fetching_alone_cpu_s"] / p["pages"] * 1000 for p in probes])
     section.add(
         f"pipeline throughput, {label}",
         f"{probe_cpu_rate:.1f} per CPU-s in a running process; {raw_rate:.1f}/s over a whole "
@@ -202,8 +209,20 @@ def _pipeline_case(
                     f"{probe_cpu_rate:.1f} / {probe_wall_rate:.1f}",
                 ],
                 [
-                    "in a running process: ratio to extraction alone, CPU / wall",
-                    f"{ratio:.2f} / {probe_wall_rate / alone:.2f}",
+                    "in a running process: extraction alone on the same pages, same process",
+                    f"{probe_alone:.1f} docs/s",
+                ],
+                [
+                    "in a running process, CPU per article: whole pipeline / extraction alone / "
+                    "Scrapy alone fetching the page (a spider that does nothing) / the rest "
+                    "(robots.txt, feeds, store, match, outbox)",
+                    f"{per_article:.1f} / {extracting:.1f} / {fetching:.1f} / "
+                    f"{per_article - extracting - fetching:.1f} ms",
+                ],
+                [
+                    "in a running process: ratio to extraction alone (CPU, each process "
+                    "against itself)",
+                    f"{ratio:.2f} (" + ", ".join(f"{p['ratio']:.2f}" for p in probes) + ")",
                 ],
                 [
                     "run-once wall / CPU (median)",
@@ -231,7 +250,11 @@ def _pipeline_case(
         "in_process_runs": probes,
         "extraction_alone_docs_per_s": rounded(alone, 2),
         "ratio_cpu_in_process": rounded(ratio, 3),
-        "ratio_wall_in_process": rounded(probe_wall_rate / alone, 3),
+        "cpu_ms_per_article": {
+            "pipeline": rounded(per_article, 2),
+            "extraction_alone": rounded(extracting, 2),
+            "fetching_alone": rounded(fetching, 2),
+        },
         "ratio_run_once_cpu_minus_startup": rounded(cpu_rate / alone, 3),
         "ratio_run_once_wall_minus_startup": rounded(wall_rate / alone, 3),
         "ratio_run_once_whole_wall": rounded(raw_rate / alone, 3),
@@ -239,15 +262,21 @@ def _pipeline_case(
 
 
 def _probe(
-    workspace: Workspace, server: SyntheticOutlets, warm: SyntheticOutlets
-) -> dict[str, float]:
-    """One bench.pipeline_probe process: a warm-up cycle over `warm`, then `server` measured."""
+    workspace: Workspace,
+    server: SyntheticOutlets,
+    warm: SyntheticOutlets,
+    served: list[tuple[str, bytes]],
+) -> dict[str, Any]:
+    """One bench.pipeline_probe process: a warm-up cycle over `warm`, then `server` measured,
+    then extraction alone over the `served` pages; adds the ratio of the two rates."""
     warm_up = Workspace(workspace.root / "warm-up")
     warm_up.write_config(
         [outlet | {"id": f"warm-up-{outlet['id']}"} for outlet in warm.outlets_config()]
     )
     workspace.write_config(server.outlets_config())
     workspace.prepare_database().close()
+    pages = workspace.root / "pages.json"
+    pages.write_text(json.dumps([[url, html.decode("latin-1")] for url, html in served]))
     done = subprocess.run(
         [
             sys.executable,
@@ -256,6 +285,7 @@ def _probe(
             str(warm_up.config_dir),
             str(workspace.config_dir),
             workspace.database_url,
+            str(pages),
         ],
         env=workspace.env(),
         cwd=Path(__file__).resolve().parent.parent,
@@ -265,7 +295,10 @@ def _probe(
     server.take_counts()
     if done.returncode != 0:
         raise RuntimeError(f"bench.pipeline_probe exited {done.returncode}:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    probe: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    probe["extraction_alone_docs_per_s"] = probe["pages"] / median(probe["extraction_alone_cpu_s"])
+    probe["ratio"] = probe["articles"] / probe["cpu_s"] / probe["extraction_alone_docs_per_s"]
+    return probe
 
 
 def _requests(counts: dict[str, int]) -> str:

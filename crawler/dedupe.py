@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -89,27 +88,20 @@ def _shingles(tokens: list[str]) -> Iterable[str]:
     return map(" ".join, zip(*(tokens[i:] for i in range(SHINGLE)), strict=False))
 
 
-# Each bit of a byte moved into a lane of its own, most significant bit in the lowest lane, so
-# that adding spread bytes counts the ones of each bit position (32-bit lanes: no text overflows).
-_LANE = 32
-_LANE_MASK = (1 << _LANE) - 1
-_SPREAD = [
-    sum(((value >> (7 - bit)) & 1) << (_LANE * bit) for bit in range(8)) for value in range(256)
-]
+# For each bit of a byte (most significant first), a table turning a byte into 1 when it has that
+# bit set and 0 when not: a column of hash bytes translated by it counts its ones in C.
+_BIT_SET = [bytes((value >> (7 - bit)) & 1 for value in range(256)) for bit in range(8)]
 
 
 def _simhash(features: Iterable[str]) -> int:
-    """Each bit is set when most features' 64-bit hashes have it set.
-
-    The hashes' ones are counted per bit position eight at a time: bytes in the same position
-    are tallied (few distinct values), then each value's spread bits are added that many times."""
+    """Each bit is set when most features' 64-bit hashes have it set."""
     digests = b"".join(hashlib.blake2b(f.encode(), digest_size=8).digest() for f in set(features))
     if not digests:
         return 0
     half = len(digests) // 8 / 2
     unsigned = 0
     for position in range(8):
-        ones = sum(_SPREAD[value] * count for value, count in Counter(digests[position::8]).items())
-        for bit in range(8):
-            unsigned = (unsigned << 1) | (((ones >> (_LANE * bit)) & _LANE_MASK) > half)
+        column = digests[position::8]  # byte `position` of every hash
+        for table in _BIT_SET:
+            unsigned = (unsigned << 1) | (column.translate(table).count(1) > half)
     return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned

@@ -30,7 +30,13 @@ class Candidate:
 def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
     """Entries of an RSS or Atom feed; a feed with problems but entries still yields them."""
     try:
-        parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+        # Only links, titles and dates are read: the entries' HTML is neither cleaned nor resolved.
+        parsed = feedparser.parse(
+            body,
+            response_headers={"content-location": base_url},
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
     except Exception as exc:  # feedparser has many ways to fail on garbage (NUL in encoding=...)
         raise DiscoveryError(f"not a readable feed: {type(exc).__name__}: {exc}") from None
     if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):

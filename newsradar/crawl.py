@@ -64,6 +64,8 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
             "RETRY_TIMES": 2,
             "COOKIES_ENABLED": False,
             "TELNETCONSOLE_ENABLED": False,
+            # No control port: it would run code sent to it by anyone who reads its job file.
+            "REMOTE_CONTROL_ENABLED": False,
             "LOG_LEVEL": log_level,
             "LOG_INSTALL_ROOT_HANDLER": False,
             "TWISTED_REACTOR": ASYNCIO_REACTOR,

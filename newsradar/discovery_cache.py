@@ -12,10 +12,9 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from crawler.spiders.outlet import Validators
-from newsradar.storage import Database, DiscoveryCache, RobotsCache, utcnow
+from newsradar.storage import Database, DiscoveryCache, RobotsCache, upsert, utcnow
 
 
 def load_validators(db: Database, outlet_ids: Collection[str]) -> dict[str, Validators]:
@@ -32,20 +31,23 @@ def load_validators(db: Database, outlet_ids: Collection[str]) -> dict[str, Vali
 def save_validators(db: Database, validators: Sequence[Validators]) -> None:
     """Store what the sources answered in a crawl that finished (one transaction)."""
     now = utcnow()
-    try:
-        with db.session() as session, session.begin():
-            for item in validators:
-                session.merge(
-                    DiscoveryCache(
-                        url=item.url,
-                        outlet_id=item.outlet_id,
-                        etag=_fits(item.etag, 512),
-                        last_modified=_fits(item.last_modified, 64),
-                        checked_at=now,
-                    )
-                )
-    except IntegrityError:
-        pass  # another worker stored them a moment ago; either set serves the next crawl
+    rows = [
+        {
+            "url": item.url,
+            "outlet_id": item.outlet_id,
+            "etag": _fits(item.etag, 512),
+            "last_modified": _fits(item.last_modified, 64),
+            "checked_at": now,
+        }
+        for item in {item.url: item for item in validators}.values()  # the last answer counts
+    ]
+    with db.session() as session, session.begin():
+        upsert(
+            session,
+            DiscoveryCache,
+            rows,
+            update=("outlet_id", "etag", "last_modified", "checked_at"),
+        )
 
 
 def load_robots(db: Database, netlocs: Collection[str], ttl: timedelta) -> dict[str, bytes]:
@@ -60,15 +62,10 @@ def load_robots(db: Database, netlocs: Collection[str], ttl: timedelta) -> dict[
 
 
 def save_robots(db: Database, fetched: Mapping[str, bytes]) -> None:
-    if not fetched:
-        return
     now = utcnow()
-    try:
-        with db.session() as session, session.begin():
-            for netloc, body in fetched.items():
-                session.merge(RobotsCache(netloc=netloc, body=body, fetched_at=now))
-    except IntegrityError:
-        pass  # another worker stored them a moment ago
+    rows = [{"netloc": netloc, "body": body, "fetched_at": now} for netloc, body in fetched.items()]
+    with db.session() as session, session.begin():
+        upsert(session, RobotsCache, rows, update=("body", "fetched_at"))
 
 
 def _fits(value: str | None, limit: int) -> str | None:

@@ -145,7 +145,7 @@ _SAME_ARTICLE = select(Article.id, Article.canonical_url, Article.fingerprint, A
 def _same_article(session: Session, canonical: str, print_: Fingerprint) -> int | None:
     """The stored article with this canonical URL, else one with a near fingerprint or the same
     lead (one query: every condition is indexed)."""
-    candidates = session.execute(
+    candidates = session.connection().execute(
         _SAME_ARTICLE,
         {
             "canonical": canonical,

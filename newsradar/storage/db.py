@@ -75,7 +75,8 @@ def upsert(
     """Insert `rows`, or set their `update` columns where the primary key is already stored:
     one statement, and no lost race between two processes storing the same key."""
     if rows:
-        session.execute(_upsert_statement(session.get_bind().dialect.name, model, update), rows)
+        statement = _upsert_statement(session.get_bind().dialect.name, model, update)
+        session.connection().execute(statement, rows)  # Core: no ORM bookkeeping needed
 
 
 @lru_cache(maxsize=64)
