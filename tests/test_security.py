@@ -7,6 +7,8 @@
   syntax arrive in Telegram as those literal characters, with no extra links or formatting.
 - Nothing is written to disk under a name taken from a URL: after a crawl of hostile URLs the
   working directory holds the configuration, the database and its lock, nothing else.
+- A crawl opens no control port and leaves nothing outside its working directory (the crawl
+  framework's remote control, which would run code sent to a local port, stays off).
 """
 
 from __future__ import annotations
@@ -159,3 +161,22 @@ def test_everything_from_a_page_is_text(workspace: Workspace, bot_api: FakeBotAp
         if not (name.startswith("config/") or name.startswith("newsradar.db"))
     ]
     assert unexpected == [], written
+
+
+def test_a_crawl_leaves_nothing_in_the_home_directory(
+    workspace: Workspace, sample_outlets: SampleOutlets, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    workspace.write_config(sample_outlets.outlets_config(), WATCHLISTS)
+    result = workspace.run(
+        "run-once",
+        HOME=str(home),
+        XDG_STATE_HOME=str(home / ".local" / "state"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "new articles" in result.stderr and " 0 new articles" not in result.stderr
+    left = sorted(str(p.relative_to(home)) for p in home.rglob("*"))
+    assert left == [], left  # e.g. no job file naming a port and the token to run code there
