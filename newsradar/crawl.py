@@ -53,6 +53,8 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
             # and Scrapy starts this many tasks for every response, a 304 included.
             "CONCURRENT_ITEMS": 4,
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_host_concurrency,
+            # Scrapy's downloader-aware order, without its look at every waiting host per request.
+            "SCHEDULER_PRIORITY_QUEUE": "crawler.scheduling.IdleHostFirstQueue",
             "DOWNLOAD_DELAY": crawl.download_delay,
             "AUTOTHROTTLE_ENABLED": True,
             "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.1),
