@@ -313,19 +313,37 @@ def _requests(counts: dict[str, int]) -> str:
 
 
 # ----- idle cycle and growth -----------------------------------------------------------------
-def scale_point(outlets: int, per_outlet: int, idle_repeats: int) -> dict[str, object]:
-    """A first (full) cycle over ``outlets`` fresh outlets, then idle cycles with nothing new."""
-    with SyntheticOutlets(outlets, per_outlet) as server, scratch(f"scale{outlets}") as root:
+def scale_point(
+    outlets: int, per_outlet: int, idle_repeats: int, paired: bool = False
+) -> dict[str, object]:
+    """A first (full) cycle over ``outlets`` fresh outlets, then idle cycles with nothing new.
+
+    ``paired``: each idle cycle right after an idle cycle over one outlet, so that the cost per
+    outlet is a difference of two runs made seconds apart (start-up measured elsewhere drifts
+    with the machine by more than the difference)."""
+    with (
+        SyntheticOutlets(outlets, per_outlet) as server,
+        SyntheticOutlets(1, per_outlet) as single,
+        scratch(f"scale{outlets}") as root,
+    ):
         workspace = Workspace(root)
         workspace.write_config(server.outlets_config())
         workspace.prepare_database().close()
         full = workspace.run_once()
         full_counts = server.take_counts()
         mark_delivered(workspace.database_url)
-        idle = []
+        one = Workspace(root / "one")
+        one.write_config(single.outlets_config())
+        one.prepare_database().close()
+        if paired:
+            one.run_once()
+            mark_delivered(one.database_url)
+        idle, singles = [], []
         for _ in range(idle_repeats):
+            if paired:
+                singles.append(one.run_once())
             idle.append((workspace.run_once(), server.take_counts()))
-    return {"outlets": outlets, "full": (full, full_counts), "idle": idle}
+    return {"outlets": outlets, "full": (full, full_counts), "idle": idle, "singles": singles}
 
 
 def scale(
@@ -333,7 +351,7 @@ def scale(
 ) -> list[Section]:
     per_outlet = 2
     repeats = 2 if quick else 3
-    points = [scale_point(n, per_outlet, repeats) for n in sizes]
+    points = [scale_point(n, per_outlet, repeats, paired=n == idle_size) for n in sizes]
     startup_cpu = baseline.cpu
     startup_wall = baseline.wall
     sections = []
@@ -379,15 +397,22 @@ def scale(
         point = next(p for p in points if p["outlets"] == idle_size)
         section = Section("idle")
         idle = point["idle"]  # type: ignore[assignment]
+        singles = point["singles"]  # type: ignore[assignment]
         cpu = median([r.cpu for r, _ in idle])
-        per = (cpu - startup_cpu) / (idle_size - 1) * 1000
+        per = median(
+            [
+                (r.cpu - s.cpu) / (idle_size - 1) * 1000
+                for (r, _), s in zip(idle, singles, strict=True)
+            ]
+        )
         articles = max(c.get("article", 0) for _, c in idle)
         last = idle[-1][1]
         section.add(
             f"idle cycle, {idle_size} outlets: article fetches", articles, "", "0", articles == 0
         )
         section.add(
-            f"idle cycle, {idle_size} outlets: CPU per unchanged outlet",
+            f"idle cycle, {idle_size} outlets: CPU per unchanged outlet (each run less a run over "
+            "one outlet just before it)",
             rounded(per, 2),
             "ms",
             f"≤ {IDLE_CPU_TARGET_MS:g} ms",
@@ -414,6 +439,7 @@ def scale(
             "outlets": idle_size,
             "startup": baseline.as_dict(),
             "idle_runs": [r.as_dict() | {"requests": c} for r, c in idle],
+            "one_outlet_runs": [r.as_dict() for r in singles],
             "cpu_ms_per_outlet": rounded(per, 3),
         }
         sections.append(section)
