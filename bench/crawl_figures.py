@@ -21,10 +21,10 @@ from sqlalchemy import func, select, update
 from bench.cpu_figures import one_core
 from bench.extraction_dev import DEFAULT_DATA, load_pages
 from bench.outlets import SyntheticOutlets
+from bench.pipeline_probe import extraction_seconds
 from bench.population import populate
 from bench.report import Section, fit_line, median, rounded
 from bench.runonce import Run, Workspace
-from crawler.extract import extract_article
 from newsradar.storage import Article, Database, OutboxRow, utcnow
 
 IDLE_CPU_TARGET_MS = 3.0
@@ -153,13 +153,7 @@ def _pipeline_case(
     with SyntheticOutlets(outlets, per_outlet, pages=pages) as server, SyntheticOutlets(1) as warm:
         served = server.article_pages()
         with one_core():
-            rates = []
-            for _ in range(3):
-                started = time.process_time()
-                for url, html in served:
-                    extract_article(html, url)
-                rates.append(len(served) / (time.process_time() - started))
-        alone = median(rates)
+            alone = median([len(served) / extraction_seconds(served) for _ in range(3)])
         runs, probes = [], []
         for _ in range(repeats):
             with scratch("pipeline") as root:
@@ -323,7 +317,7 @@ def scale_point(
     with the machine by more than the difference)."""
     with (
         SyntheticOutlets(outlets, per_outlet) as server,
-        SyntheticOutlets(1, per_outlet) as single,
+        SyntheticOutlets(1 if paired else 0, per_outlet) as single,
         scratch(f"scale{outlets}") as root,
     ):
         workspace = Workspace(root)
@@ -333,9 +327,9 @@ def scale_point(
         full_counts = server.take_counts()
         mark_delivered(workspace.database_url)
         one = Workspace(root / "one")
-        one.write_config(single.outlets_config())
-        one.prepare_database().close()
         if paired:
+            one.write_config(single.outlets_config())
+            one.prepare_database().close()
             one.run_once()
             mark_delivered(one.database_url)
         idle, singles = [], []

@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
                 "wall_s": wall,
                 "pages": len(pages),
                 "fetching_alone_cpu_s": fetching,
-                "extraction_alone_cpu_s": [_extraction_alone(pages) for _ in range(2)],
+                "extraction_alone_cpu_s": [extraction_seconds(pages) for _ in range(2)],
             }
         )
     )
@@ -106,7 +106,8 @@ async def _fetching_alone(config: Config, urls: list[str]) -> float:
     return time.process_time() - started
 
 
-def _extraction_alone(pages: list[tuple[str, bytes]]) -> float:
+def extraction_seconds(pages: list[tuple[str, bytes]]) -> float:
+    """CPU seconds of extracting every page once."""
     started = time.process_time()
     for url, html in pages:
         extract_article(html, url)

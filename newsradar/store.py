@@ -14,7 +14,7 @@ fingerprint), so it never alerts twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,30 +53,20 @@ class ArticleStore:
 
     def known_urls(self, urls: Collection[str]) -> set[str]:
         """Which of these canonical URLs led to a stored article; they count as listed again."""
-        ordered = sorted(urls)
         known: set[str] = set()
         with self.db.session() as session:
-            for start in range(0, len(ordered), BATCH):
-                known.update(
-                    session.scalars(
-                        select(SeenUrl.url).where(SeenUrl.url.in_(ordered[start : start + BATCH]))
-                    )
-                )
+            for batch in _batches(urls):
+                known.update(session.scalars(select(SeenUrl.url).where(SeenUrl.url.in_(batch))))
         self._listed_again |= known
         return known
 
     def refresh_seen(self) -> int:
         """Mark the known URLs discovery listed in this crawl as seen now; how many."""
-        urls = sorted(self._listed_again)
-        self._listed_again.clear()
+        urls, self._listed_again = self._listed_again, set()
         now = utcnow()
         with self.db.session() as session, session.begin():
-            for start in range(0, len(urls), BATCH):
-                session.execute(
-                    update(SeenUrl)
-                    .where(SeenUrl.url.in_(urls[start : start + BATCH]))
-                    .values(last_seen=now)
-                )
+            for batch in _batches(urls):
+                session.execute(update(SeenUrl).where(SeenUrl.url.in_(batch)).values(last_seen=now))
         return len(urls)
 
     def finish(self, ttl: timedelta) -> int:
@@ -145,14 +135,18 @@ _SAME_ARTICLE = select(Article.id, Article.canonical_url, Article.fingerprint, A
 def _same_article(session: Session, canonical: str, print_: Fingerprint) -> int | None:
     """The stored article with this canonical URL, else one with a near fingerprint or the same
     lead (one query: every condition is indexed)."""
-    candidates = session.connection().execute(
-        _SAME_ARTICLE,
-        {
-            "canonical": canonical,
-            "lead": print_.lead,
-            **{f"band{i}": band for i, band in enumerate(print_.bands)},
-        },
-    ).all()
+    candidates = (
+        session.connection()
+        .execute(
+            _SAME_ARTICLE,
+            {
+                "canonical": canonical,
+                "lead": print_.lead,
+                **{f"band{i}": band for i, band in enumerate(print_.bands)},
+            },
+        )
+        .all()
+    )
     for article_id, url, _simhash, _lead in candidates:
         if url == canonical:
             return article_id
@@ -180,6 +174,13 @@ def _remember(
         ],
         update=("last_seen",),
     )
+
+
+def _batches(urls: Collection[str]) -> Iterator[list[str]]:
+    """The URLs in sorted lists of at most BATCH, one IN (...) list each."""
+    ordered = sorted(urls)
+    for start in range(0, len(ordered), BATCH):
+        yield ordered[start : start + BATCH]
 
 
 def expire_seen_urls(db: Database, ttl: timedelta) -> int:

@@ -168,9 +168,6 @@ class _Pacer:
         self._gate = asyncio.Lock()
         self._landed = asyncio.Event()
 
-    async def wait(self, key: object, interval: float) -> None:
-        await self.wait_all({key: interval})
-
     async def wait_all(
         self, own: Mapping[object, float], shared: tuple[object, float] | None = None
     ) -> None:

@@ -289,7 +289,7 @@ def test_departures_never_exceed_the_ceiling_even_after_a_stall() -> None:
         departures: list[float] = []
 
         async def send() -> None:
-            await pacer.wait("overall", 0.01)
+            await pacer.wait_all({"overall": 0.01})
             async with pacer.flight(5, window=0.2):
                 departures.append(time.monotonic())
 
