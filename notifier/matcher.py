@@ -10,13 +10,14 @@ evaluated, each through one compiled function, so watchlists about other things 
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import operator
 from collections.abc import Callable, Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import ahocorasick
 
@@ -37,17 +38,52 @@ class Hit:
     end: int
 
 
-@dataclass(frozen=True)
 class Match:
-    """A watchlist whose query is true for an article, with the positive terms that fired."""
+    """A watchlist whose query is true for an article, with the positive terms that fired.
 
-    watchlist_id: str
-    terms: tuple[str, ...]
-    hits: tuple[Hit, ...]
+    Only ``watchlist_id`` is known up front; ``terms`` and ``hits`` are worked out when first read.
+    With thousands of watchlists, building every match's hits cost more than finding the matches,
+    yet most are dropped unread (a watchlist not covering the outlet) or need terms only (a
+    watchlist nobody subscribes to).
+    """
+
+    __slots__ = ("_article", "_hits", "_terms", "_watchlist", "watchlist_id")
+
+    def __init__(self, watchlist: _CompiledWatchlist, article: _ScannedArticle) -> None:
+        self.watchlist_id = watchlist.watchlist_id
+        self._watchlist = watchlist
+        self._article = article
+        self._terms: tuple[str, ...] | None = None
+        self._hits: tuple[Hit, ...] | None = None
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Positive terms that fired, in the order of their first hit (title before text)."""
+        if self._terms is None:
+            self._terms = _ordered_terms(self._watchlist, self._article)
+        return self._terms
+
+    @property
+    def hits(self) -> tuple[Hit, ...]:
+        """Every hit of those terms: the title's by position, then the text's."""
+        if self._hits is None:
+            self._hits = _collected_hits(self._watchlist, self._article)
+        return self._hits
+
+    def _key(self) -> tuple[str, tuple[str, ...], tuple[Hit, ...]]:
+        return self.watchlist_id, self.terms, self.hits
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Match) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Match({self.watchlist_id!r}, terms={self.terms!r}, hits={self.hits!r})"
 
 
-@dataclass(frozen=True)
-class _TermSlot:
+class _TermSlot(NamedTuple):
     """A term compiled to its pattern id; ``title_only`` terms ignore hits in the text."""
 
     pattern_id: int
@@ -61,6 +97,16 @@ class _CompiledWatchlist:
     evaluate: _Evaluator
     positive: tuple[_TermSlot, ...]
     min_hits: int
+    pattern_ids: frozenset[int]
+    # pattern id -> its term, for patterns only one slot uses and in any field: when that is the
+    # one pattern that fired, the match's terms are known without ordering anything.
+    sole_terms: dict[int, str]
+
+
+class _ScannedArticle(NamedTuple):
+    title: _ScannedText
+    text: _ScannedText
+    anywhere: AbstractSet[int]
 
 
 def pattern_for(term: Term) -> str:
@@ -113,8 +159,20 @@ class Matcher:
         positive = tuple(slots.values())
         if query.evaluate(lambda _term: False):
             raise ValueError(f"watchlist {watchlist_id!r} would match articles without its words")
+        uses = collections.Counter(slot.pattern_id for slot in positive)
         self._watchlists.append(
-            _CompiledWatchlist(watchlist_id, self._compile(watchlist_id, query), positive, minimum)
+            _CompiledWatchlist(
+                watchlist_id,
+                self._compile(watchlist_id, query),
+                positive,
+                minimum,
+                frozenset(uses),
+                {
+                    s.pattern_id: s.source
+                    for s in positive
+                    if uses[s.pattern_id] == 1 and not s.title_only
+                },
+            )
         )
         anchors = _cheapest_anchor(query) or query.terms()
         for pattern_id in dict.fromkeys(self._slot(term).pattern_id for term in anchors):
@@ -165,12 +223,13 @@ class Matcher:
         """Every watchlist whose query is true for this article, in the order given."""
         title_scan = self._scan(title)
         text_scan = self._scan(text)
-        in_title = title_scan.pattern_ids
-        anywhere = in_title | text_scan.pattern_ids
+        in_title = title_scan.first_ends.keys()
+        anywhere = in_title | text_scan.first_ends.keys()
         candidates: set[int] = set()
         for pattern_id in anywhere:
             if watchlists := self._index.get(pattern_id):
                 candidates.update(watchlists)
+        article = _ScannedArticle(title_scan, text_scan, anywhere)
         matches = []
         for position in sorted(candidates):
             watchlist = self._watchlists[position]
@@ -183,7 +242,7 @@ class Matcher:
                 )
                 if fired < watchlist.min_hits:
                     continue
-            matches.append(_build_match(watchlist, title_scan, text_scan))
+            matches.append(Match(watchlist, article))
         return matches
 
 
@@ -206,8 +265,9 @@ class _ScannedText:
         self._hits: dict[tuple[int, str], tuple[Hit, ...]] = {}
 
     @functools.cached_property
-    def pattern_ids(self) -> set[int]:
-        return {pattern_id for _end, pattern_id in self._found}
+    def first_ends(self) -> dict[int, int]:
+        """Each pattern found, with where its first occurrence ends in the token stream."""
+        return {pattern_id: end for end, pattern_id in reversed(self._found)}
 
     def hits(self, pattern_id: int, source: str, field: HitField) -> tuple[Hit, ...]:
         """Every occurrence of a pattern as hits, in order; shared by the watchlists that match."""
@@ -219,17 +279,23 @@ class _ScannedText:
             self._hits[key] = cached
         return cached
 
+    def first_span(self, pattern_id: int) -> tuple[int, int]:
+        """Where a pattern found here first occurs, in the original string."""
+        return self._span(self.first_ends[pattern_id], pattern_id)
+
     @functools.cached_property
     def _spans(self) -> dict[int, list[tuple[int, int]]]:
         """(start, end) in the original string of each occurrence, by pattern."""
         spans: dict[int, list[tuple[int, int]]] = {}
-        tokens, token_at = self._tokens, self._token_at
-        lengths, words = self._pattern_lengths, self._pattern_words
         for end, pattern_id in self._found:
-            first = token_at[end - lengths[pattern_id] + 2]  # skip the pattern's leading space
-            last = tokens[first + words[pattern_id] - 1]
-            spans.setdefault(pattern_id, []).append((tokens[first].start, last.end))
+            spans.setdefault(pattern_id, []).append(self._span(end, pattern_id))
         return spans
+
+    def _span(self, end: int, pattern_id: int) -> tuple[int, int]:
+        """The original (start, end) of the occurrence ending at ``end`` in the token stream."""
+        first = self._token_at[end - self._pattern_lengths[pattern_id] + 2]  # skip leading space
+        last = self._tokens[first + self._pattern_words[pattern_id] - 1]
+        return self._tokens[first].start, last.end
 
 
 def _anchor_options(query: Query, positive: bool = True) -> list[frozenset[Term]]:
@@ -282,28 +348,44 @@ def _token_stream(tokens: list[Token]) -> tuple[str, dict[int, int]]:
     return "".join(parts), token_at
 
 
-def _build_match(
-    watchlist: _CompiledWatchlist, title_scan: _ScannedText, text_scan: _ScannedText
-) -> Match:
-    """Collect the hits of the positive terms that fired: title first, then text, by position."""
+def _ordered_terms(watchlist: _CompiledWatchlist, article: _ScannedArticle) -> tuple[str, ...]:
+    """The positive terms that fired, ordered as their hits sort: title first, then by position."""
+    fired_ids = watchlist.pattern_ids & article.anywhere
+    if len(fired_ids) == 1:  # the usual case
+        (pattern_id,) = fired_ids
+        if (term := watchlist.sole_terms.get(pattern_id)) is not None:
+            return (term,)
+    title_scan, text_scan = article.title, article.text
+    fired: list[tuple[int, int, str]] = []  # (0 title / 1 text, slot order, term)
+    in_title, in_text = title_scan.first_ends, text_scan.first_ends
+    for order, (pattern_id, title_only, source) in enumerate(watchlist.positive):
+        if pattern_id in in_title:
+            fired.append((0, order, source))
+        elif not title_only and pattern_id in in_text:
+            fired.append((1, order, source))
+    if len(fired) == 1:
+        return (fired[0][2],)
+    scans = (title_scan, text_scan)
+    positive = watchlist.positive
+    firsts = sorted(
+        (field, scans[field].first_span(positive[order].pattern_id), order, source)
+        for field, order, source in fired
+    )
+    return tuple(dict.fromkeys(first[-1] for first in firsts))
+
+
+def _collected_hits(watchlist: _CompiledWatchlist, article: _ScannedArticle) -> tuple[Hit, ...]:
+    """The hits of the positive terms that fired: title first, then text, by position."""
+    title_scan, text_scan = article.title, article.text
     title_groups: list[tuple[Hit, ...]] = []
     text_groups: list[tuple[Hit, ...]] = []
-    firsts: list[tuple[int, int, int, int, str]] = []  # each term by its first hit, as hits sort
-    in_title, in_text = title_scan.pattern_ids, text_scan.pattern_ids
-    for order, slot in enumerate(watchlist.positive):
-        pattern_id, source = slot.pattern_id, slot.source
+    in_title, in_text = title_scan.first_ends, text_scan.first_ends
+    for pattern_id, title_only, source in watchlist.positive:
         if pattern_id in in_title:
-            group = title_scan.hits(pattern_id, source, "title")
-            title_groups.append(group)
-            firsts.append((0, group[0].start, group[0].end, order, source))
-        if not slot.title_only and pattern_id in in_text:
-            group = text_scan.hits(pattern_id, source, "text")
-            text_groups.append(group)
-            if pattern_id not in in_title:
-                firsts.append((1, group[0].start, group[0].end, order, source))
-    firsts.sort()
-    terms = tuple(dict.fromkeys(first[-1] for first in firsts))
-    return Match(watchlist.watchlist_id, terms, _merged(title_groups) + _merged(text_groups))
+            title_groups.append(title_scan.hits(pattern_id, source, "title"))
+        if not title_only and pattern_id in in_text:
+            text_groups.append(text_scan.hits(pattern_id, source, "text"))
+    return _merged(title_groups) + _merged(text_groups)
 
 
 def _merged(groups: list[tuple[Hit, ...]]) -> tuple[Hit, ...]:

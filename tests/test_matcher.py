@@ -206,6 +206,26 @@ def test_hit_fields_and_term_order() -> None:
     assert match.terms == ("title:strike*", "militia*", "Iraq")
 
 
+@pytest.mark.parametrize(
+    ("query", "title", "text", "terms"),
+    [
+        ("title:Iraq OR Iraq", "", "in Iraq", ("Iraq",)),
+        ("title:Iraq OR Iraq", "Iraq", "in Iraq", ("title:Iraq", "Iraq")),
+        ("title:Iraq OR Syria", "Iraq", "Syria", ("title:Iraq", "Syria")),
+        ("Syria OR militia*", "", "militias of Syria", ("militia*", "Syria")),
+        ("Syria OR Iraq", "", "Iraq, Iraq", ("Iraq",)),
+    ],
+)
+def test_terms_and_hits_are_the_same_whichever_is_read_first(
+    query: str, title: str, text: str, terms: tuple[str, ...]
+) -> None:
+    terms_first, hits_first = only_match(query, text, title), only_match(query, text, title)
+    assert terms_first.terms == terms
+    assert hits_first.hits == terms_first.hits
+    assert hits_first.terms == terms
+    assert terms == tuple(dict.fromkeys(hit.term for hit in hits_first.hits))
+
+
 def test_excluded_and_unfired_terms_are_not_reported() -> None:
     match = only_match("(Iraq OR Syria) -(sports football) Iran*", "Iraq, Iran and sports")
     assert match.terms == ("Iraq", "Iran*")
