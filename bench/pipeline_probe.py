@@ -1,14 +1,16 @@
 """The pipeline's throughput inside a running process, start-up excluded exactly.
 
-    python -m bench.pipeline_probe WARM_UP_CONFIG_DIR CONFIG_DIR DATABASE_URL PAGES_JSON
+    python -m bench.pipeline_probe WARM_UP_CONFIG_DIR CONFIG_DIR PAGES_JSON DATABASE_URL...
 
-Runs the cycle `run-once` runs (crawl → extract → store → match → outbox → delivery), twice in
-one process on one event loop, as `serve` does: first over the warm-up outlets (other pages, so
-that every lazily loaded part has been loaded), then over the measured outlets, timing only the
-second. Then, in the same process, the floors under it: Scrapy alone fetching the article pages
-those outlets serve (PAGES_JSON: a list of [url, html as latin-1 text]) with the crawl's settings
-and a spider that does nothing with them, and extraction alone over the same pages, twice, so that
-the ratios compare like with like on a noisy machine. Prints one JSON line.
+Runs the cycle `run-once` runs (crawl → extract → store → match → outbox → delivery) in one
+process on one event loop, as `serve` does: first over the warm-up outlets (other pages, so that
+every lazily loaded part has been loaded), then over the measured outlets once per DATABASE_URL
+(each an empty database, so every round is a first crawl), timing those rounds only. Extraction
+alone over the same pages (PAGES_JSON: a list of [url, html as latin-1 text]) runs before the
+first round and after each one, so each round is compared with the passes on either side of it:
+this machine's speed drifts over seconds, which separate measurements would take for a
+difference. Last, Scrapy alone fetching those pages with the crawl's settings and a spider that
+does nothing with them. Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -28,45 +30,50 @@ from crawler.extract import extract_article
 from newsradar import loop
 from newsradar.config import Config, load_config
 from newsradar.crawl import crawl_runner, scrapy_settings
-from newsradar.cycle import CycleReport, cycle
+from newsradar.cycle import cycle
 from newsradar.settings import Settings
 from newsradar.storage import Database
 
 
 def main(argv: list[str]) -> int:
-    warm_up_dir, config_dir, database_url, pages_json = argv
+    warm_up_dir, config_dir, pages_json, *database_urls = argv
     pages = [
         (url, html.encode("latin-1")) for url, html in json.loads(Path(pages_json).read_text())
     ]
     warm_up, config = load_config(Path(warm_up_dir)), load_config(Path(config_dir))
-    settings = Settings(config_dir=Path(config_dir), database_url=database_url)
-    db = Database(database_url)
+    databases = [Database(url) for url in database_urls]
     printed = io.StringIO()  # alerts go to digest chats: nothing is due, nothing is printed
 
-    async def measured() -> tuple[CycleReport, float, float, float]:
-        await cycle(warm_up, settings, db, out=printed, print_only=True)
-        cpu, wall = time.process_time(), time.perf_counter()
-        report = await cycle(config, settings, db, out=printed, print_only=True)
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        return report, cpu, wall, await _fetching_alone(config, [url for url, _ in pages])
+    def settings(database_url: str) -> Settings:
+        return Settings(config_dir=Path(config_dir), database_url=database_url)
+
+    async def measured() -> tuple[list[dict[str, Any]], float]:
+        first = settings(database_urls[0])
+        await cycle(warm_up, first, databases[0], out=printed, print_only=True)
+        before = extraction_seconds(pages)
+        rounds = []
+        for url, db in zip(database_urls, databases, strict=True):
+            cpu, wall = time.process_time(), time.perf_counter()
+            report = await cycle(config, settings(url), db, out=printed, print_only=True)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            after = extraction_seconds(pages)
+            rounds.append(
+                {
+                    "articles": sum(run.articles for run in report.runs.values()),
+                    "cpu_s": cpu,
+                    "wall_s": wall,
+                    "extraction_alone_cpu_s": [before, after],
+                }
+            )
+            before = after
+        return rounds, await _fetching_alone(config, [url for url, _ in pages])
 
     try:
-        report, cpu, wall, fetching = loop.run(measured)
+        rounds, fetching = loop.run(measured)
     finally:
-        db.close()
-    articles = sum(run.articles for run in report.runs.values())
-    print(
-        json.dumps(
-            {
-                "articles": articles,
-                "cpu_s": cpu,
-                "wall_s": wall,
-                "pages": len(pages),
-                "fetching_alone_cpu_s": fetching,
-                "extraction_alone_cpu_s": [extraction_seconds(pages) for _ in range(2)],
-            }
-        )
-    )
+        for db in databases:
+            db.close()
+    print(json.dumps({"pages": len(pages), "rounds": rounds, "fetching_alone_cpu_s": fetching}))
     return 0
 
 

@@ -88,20 +88,28 @@ def _shingles(tokens: list[str]) -> Iterable[str]:
     return map(" ".join, zip(*(tokens[i:] for i in range(SHINGLE)), strict=False))
 
 
-# For each bit of a byte (most significant first), a table turning a byte into 1 when it has that
-# bit set and 0 when not: a column of hash bytes translated by it counts its ones in C.
-_BIT_SET = [bytes((value >> (7 - bit)) & 1 for value in range(256)) for bit in range(8)]
+# A hasher to copy for each feature: cheaper than building one from its arguments every time.
+_FEATURE_HASH = hashlib.blake2b(digest_size=8)
 
 
 def _simhash(features: Iterable[str]) -> int:
     """Each bit is set when most features' 64-bit hashes have it set."""
-    digests = b"".join(hashlib.blake2b(f.encode(), digest_size=8).digest() for f in set(features))
-    if not digests:
+    parts = []
+    for feature in set(features):
+        hasher = _FEATURE_HASH.copy()
+        hasher.update(feature.encode())
+        parts.append(hasher.digest())
+    count = len(parts)
+    if not count:
         return 0
-    half = len(digests) // 8 / 2
+    digests = b"".join(parts)
+    half = count / 2
+    # Byte `position` of every hash as one big integer; ANDed with a mask holding one bit in
+    # every byte, its bit count is how many hashes have that bit set, counted in C.
+    masks = [int.from_bytes(bytes((1 << shift,)) * count) for shift in range(7, -1, -1)]
     unsigned = 0
     for position in range(8):
-        column = digests[position::8]  # byte `position` of every hash
-        for table in _BIT_SET:
-            unsigned = (unsigned << 1) | (column.translate(table).count(1) > half)
+        column = int.from_bytes(digests[position::8])
+        for mask in masks:
+            unsigned = (unsigned << 1) | ((column & mask).bit_count() > half)
     return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
