@@ -10,25 +10,27 @@ outside it, the parts of a body split around ads are joined, the container is ke
 discarded for a boilerplate-looking class name and marked as the article on div-only pages, and
 blocks made of link text alone (teasers, promotions) are dropped. After it: the outlet's learned
 template paragraphs (crawler.template), the repeated headline and dek, and boilerplate paragraphs
-(newsletter boxes, photo credits, author bios, quote widgets, page anchors) go. The metadata is
-read from what the page declares.
+(newsletter boxes, photo credits, author bios, quote widgets, page anchors) go. What the page
+declares about itself (title, author, date, language, canonical URL) is read first, by
+crawler.metadata.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import urljoin
+from datetime import datetime
 
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
+
+from crawler.metadata import date_in_url, read_metadata
+from crawler.text import normalize
 
 # Boilerplate containers recognisable by their markup on many sites; pruned before extraction.
 # Raw-markup words that tell whether the (costlier) tree searches below can match at all.
@@ -163,7 +165,7 @@ def extract_article(
         url=meta.url or url,
         title=title,
         author=author,
-        published=meta.published or _date_in_url(meta.url) or _date_in_url(url),
+        published=meta.published or date_in_url(meta.url) or date_in_url(url),
         language=meta.language,
         text="\n\n".join(paragraphs),
     )
@@ -476,197 +478,6 @@ def _trim_to_declared_body(paragraphs: list[str], article_body: str | None) -> l
     return paragraphs
 
 
-# --- metadata -----------------------------------------------------------------------------------
-ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|NewsArticle|Posting", re.IGNORECASE)
-DATE_META_NAMES = (
-    "article:published_time",
-    "og:article:published_time",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "date",
-    "dc.date",
-    "dc.date.issued",
-    "dcterms.created",
-    "sailthru.date",
-    "parsely-pub-date",
-)
-TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
-LANGUAGE_CODE = re.compile(r"^([a-zA-Z]{2})(?:[-_][a-zA-Z]{2,4})?$")
-
-
-@dataclass(frozen=True, slots=True)
-class PageMetadata:
-    url: str | None
-    title: str | None
-    author: str | None
-    published: datetime | None
-    language: str | None
-    description: str | None
-    article_body: str | None
-
-
-def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
-    """Read what the page declares about itself: link/meta tags, JSON-LD, ``<html lang>``."""
-    metas = _meta_values(tree)
-    ld_article = _json_ld_article(tree)
-    return PageMetadata(
-        url=_declared_url(tree, metas, url),
-        title=_title(tree, metas, ld_article),
-        author=_ld_author(ld_article) or metas.get("author") or metas.get("article:author"),
-        published=_published(tree, metas, ld_article),
-        language=_language(tree, metas, ld_article),
-        description=metas.get("og:description") or metas.get("description"),
-        article_body=_string(ld_article.get("articleBody")),
-    )
-
-
-def _meta_values(tree: HtmlElement) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for meta in tree.iter("meta"):
-        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
-        if not key and meta.get("http-equiv"):
-            key = "http-equiv:" + meta.get("http-equiv", "")
-        content = (meta.get("content") or "").strip()
-        if key and content:
-            values.setdefault(key.strip().lower(), content)
-    return values
-
-
-def _json_ld_article(tree: HtmlElement) -> dict[str, object]:
-    """The first JSON-LD object typed as an article (looking inside ``@graph`` lists too)."""
-    for script in tree.iter("script"):
-        if script.get("type") != "application/ld+json":
-            continue
-        try:
-            data = json.loads(script.text_content() or "")
-        except ValueError:
-            continue
-        for item in _ld_items(data):
-            kind = item.get("@type")
-            kinds = kind if isinstance(kind, list) else [kind]
-            if any(isinstance(k, str) and ARTICLE_TYPES.search(k) for k in kinds):
-                return item
-    return {}
-
-
-def _ld_items(data: object) -> list[dict[str, object]]:
-    if isinstance(data, list):
-        return [item for element in data for item in _ld_items(element)]
-    if isinstance(data, dict):
-        graph = data.get("@graph")
-        return [data, *(_ld_items(graph) if graph else [])]
-    return []
-
-
-def _string(value: object) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
-
-
-def _ld_author(article: dict[str, object]) -> str | None:
-    authors = article.get("author")
-    entries = authors if isinstance(authors, list) else [authors]
-    names = [
-        name
-        for entry in entries
-        if (name := _string(entry.get("name") if isinstance(entry, dict) else entry))
-    ]
-    return ", ".join(names) or None
-
-
-def _declared_url(tree: HtmlElement, metas: dict[str, str], url: str | None) -> str | None:
-    canonical = next(
-        (link.get("href") for link in tree.iter("link") if link.get("rel") == "canonical"), None
-    )
-    declared = (canonical or "").strip() or metas.get("og:url", "")
-    return urljoin(url or "", declared) if declared else url
-
-
-def _title(tree: HtmlElement, metas: dict[str, str], article: dict[str, object]) -> str | None:
-    """The headline without the site-name suffix page titles carry."""
-    h1 = list(tree.iter("h1"))
-    headings = [normalize(h.text_content()) for h in h1]
-    candidates = [
-        _string(article.get("headline")),
-        metas.get("og:title"),
-        metas.get("twitter:title"),
-        _string(tree.findtext(".//title")),
-    ]
-    site_name = normalize(metas.get("og:site_name", ""))
-    for candidate in filter(None, candidates):
-        candidate = " ".join(candidate.split())
-        if normalize(candidate) in headings:
-            return candidate
-        parts = TITLE_SEPARATORS.split(candidate)
-        if len(parts) > 1:
-            head = TITLE_SEPARATORS.split(candidate, maxsplit=len(parts) - 2)[0]
-            if normalize(head) in headings or (site_name and normalize(parts[-1]) == site_name):
-                return head
-    if h1 and (text := " ".join(h1[0].text_content().split())):
-        return text
-    first = next(filter(None, candidates), None)
-    return " ".join(first.split()) if first else None
-
-
-def _published(
-    tree: HtmlElement, metas: dict[str, str], article: dict[str, object]
-) -> datetime | None:
-    values = [_string(article.get("datePublished")), _string(article.get("dateCreated"))]
-    values += [metas.get(name) for name in DATE_META_NAMES]
-    for value in filter(None, values):
-        if moment := parse_datetime(value):
-            return moment
-    for value in DATE_MARKUP(tree):  # searched only when the head declares no date
-        if moment := parse_datetime(value):
-            return moment
-    return None
-
-
-DATE_MARKUP = etree.XPath(
-    "//*[@itemprop='datePublished']/@content | //*[@itemprop='datePublished']/@datetime"
-    " | (//time[@datetime])[1]/@datetime"
-)
-
-
-def parse_datetime(value: str) -> datetime | None:
-    """ISO 8601 to an aware UTC datetime; naive values are taken as UTC, dates as midnight."""
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?=[/_.-]|$)")
-
-
-def _date_in_url(url: str | None) -> datetime | None:
-    """The day a URL names (``/2024/01/05/``), as UTC midnight: the last resort for a date."""
-    match = URL_DATE.search(url or "")
-    if match is None:
-        return None
-    try:
-        return datetime(*(int(part) for part in match.groups()), tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def _language(tree: HtmlElement, metas: dict[str, str], article: dict[str, object]) -> str | None:
-    values = [
-        tree.get("lang"),
-        tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
-        metas.get("http-equiv:content-language"),
-        metas.get("og:locale"),
-        _string(article.get("inLanguage")),
-    ]
-    for value in filter(None, values):
-        if match := LANGUAGE_CODE.match(value.strip()):
-            return match.group(1).lower()
-    return None
-
-
 # --- boilerplate paragraphs ---------------------------------------------------------------------
 # Paragraphs that are page furniture wherever they appear, recognised by their wording.
 BOILERPLATE_PARAGRAPHS = tuple(
@@ -690,11 +501,6 @@ QUOTE_WIDGET = re.compile(r'^["“][^"”]{10,400}["”]\s*[-–—]\s*[A-Z][\w.
 SECTION_LABEL = re.compile(r"^[\w&' ]{2,30}( \| [\w&' ]{2,30})+$")
 LEADING_WINDOW = 4
 TRAILING_BIO_WINDOW = 3
-
-
-def normalize(text: str) -> str:
-    """Casefolded words only: for comparing text across markup and punctuation variants."""
-    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def clean_paragraphs(

@@ -9,8 +9,9 @@ them. Memory stays bounded: only the most recent pages' paragraph fingerprints a
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter, deque
+
+from crawler.text import normalize
 
 # Pages of one outlet a paragraph must appear on before it counts as template.
 MIN_PAGES = 3
@@ -20,8 +21,7 @@ WINDOW = 200
 
 def fingerprint(paragraph: str) -> bytes:
     """Casefolded words only, hashed: the same block across markup and punctuation variants."""
-    words = " ".join(re.findall(r"\w+", paragraph.casefold()))
-    return hashlib.blake2b(words.encode(), digest_size=8).digest()
+    return hashlib.blake2b(normalize(paragraph).encode(), digest_size=8).digest()
 
 
 class OutletTemplate:
