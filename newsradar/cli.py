@@ -111,7 +111,8 @@ def _load(settings: Settings) -> Config | None:
 
 
 def _run_once(args: argparse.Namespace, settings: Settings) -> int:
-    from newsradar.cycle import run_cycle
+    from newsradar import loop
+    from newsradar.cycle import cycle
     from newsradar.storage import Database
 
     config = _load(settings)
@@ -123,9 +124,8 @@ def _run_once(args: argparse.Namespace, settings: Settings) -> int:
         with run_lock(settings.database_url, wait=args.wait):
             db = Database(settings.database_url)
             try:
-                report = run_cycle(
-                    config, settings, db, log_level="INFO" if args.verbose else "WARNING"
-                )
+                level = "INFO" if args.verbose else "WARNING"
+                report = loop.run(lambda: cycle(config, settings, db, log_level=level))
             finally:
                 db.close()
     except RunLockBusy as busy:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from crawler.spiders.outlet import OutletRun
-from newsradar import loop
 from newsradar.alerts import AlertQueue, MatchReport
 from newsradar.config import Config
 from newsradar.crawl import crawl, crawl_runner
@@ -24,21 +23,6 @@ class CycleReport:
     delivery: DeliveryReport
 
 
-def run_cycle(
-    config: Config,
-    settings: Settings,
-    db: Database,
-    *,
-    out: TextIO = sys.stdout,
-    print_only: bool = False,
-    log_level: str = "WARNING",
-) -> CycleReport:
-    """One cycle in a process of its own (the crawl's event loop runs once per process)."""
-    return loop.run(
-        lambda: cycle(config, settings, db, out=out, print_only=print_only, log_level=log_level)
-    )
-
-
 async def cycle(
     config: Config,
     settings: Settings,
@@ -48,6 +32,7 @@ async def cycle(
     print_only: bool = False,
     log_level: str = "WARNING",
 ) -> CycleReport:
+    """Run it inside `newsradar.loop.run`, whose event loop a process runs only once."""
     runs = await crawl(
         crawl_runner(config, log_level),
         config,

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import yaml
 
+from newsradar import loop
 from newsradar.config import ConfigError, load_config
-from newsradar.cycle import run_cycle
+from newsradar.cycle import cycle
 from newsradar.demo.server import SampleOutlets
 from newsradar.settings import Settings
 from newsradar.storage import Database
@@ -46,9 +47,8 @@ def run_demo(verbose: bool = False) -> int:
         print(f"Sample outlets: {names}\nAlerts that would be sent:\n", file=sys.stderr)
         db = Database(settings.database_url)
         try:
-            report = run_cycle(
-                config, settings, db, print_only=True, log_level="INFO" if verbose else "WARNING"
-            )
+            level = "INFO" if verbose else "WARNING"
+            report = loop.run(lambda: cycle(config, settings, db, print_only=True, log_level=level))
         finally:
             db.close()
     stored = sum(run.articles for run in report.runs.values())
