@@ -13,7 +13,6 @@ counted by kind, so a benchmark can say exactly what a crawl asked for.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import hashlib
 import random
@@ -24,13 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from functools import cache
-from types import TracebackType
 
 from aiohttp import web
 
 from newsradar.demo import feeds, wordpress
 from newsradar.demo.content import SAMPLE_ARTICLES, SampleArticle
 from newsradar.demo.statecraft import Placed
+from tests.support.background import BackgroundServer
 
 ROBOTS = "User-agent: *\nDisallow: /wp-admin/\n"
 CITIES = ("Baghdad", "Erbil", "Basra", "Washington", "Amman", "Beirut", "Doha", "Geneva")
@@ -103,8 +102,12 @@ class _Outlet:
     last_modified: str
 
 
-class SyntheticOutlets:
+class SyntheticOutlets(BackgroundServer):
     """``count`` outlets with ``articles`` articles each; a context manager (start on enter)."""
+
+    thread_name = "bench-outlets"
+    start_timeout = 120
+    stop_timeout = 30
 
     def __init__(
         self,
@@ -114,6 +117,7 @@ class SyntheticOutlets:
         pages: Sequence[bytes] = (),
     ) -> None:
         """``pages``: real HTML served as the article pages instead of demo markup (in turn)."""
+        super().__init__()
         self.count = count
         self.articles = articles
         self.pages = tuple(pages)
@@ -122,9 +126,6 @@ class SyntheticOutlets:
         self.counts: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
         self._outlets: dict[int, _Outlet] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
 
     # ----- content -------------------------------------------------------------------------
     def outlet(self, index: int) -> _Outlet:
@@ -223,57 +224,14 @@ class SyntheticOutlets:
         self._count("article")
         return web.Response(body=body, content_type="text/html", charset="utf-8")
 
-    async def _start(self) -> None:
+    async def _setup(self) -> None:
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
+        runner = await self._serve(app)
         self.port = _free_port(address(0))
         for index in range(self.count):
-            site = web.TCPSite(self._runner, address(index), self.port, backlog=512)
+            site = web.TCPSite(runner, address(index), self.port, backlog=512)
             await site.start()
-
-    def start(self) -> SyntheticOutlets:
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._start())
-            except BaseException as exc:
-                errors.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup() if self._runner else asyncio.sleep(0))
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="bench-outlets", daemon=True)
-        self._thread.start()
-        ready.wait(120)
-        if errors:
-            raise errors[0]
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(30)
-        self._loop = self._thread = None
-
-    def __enter__(self) -> SyntheticOutlets:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _free_port(host: str) -> int:

@@ -14,11 +14,11 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
+from tests.support.background import BackgroundServer
 from tests.support.telegram_html import (
     MAX_MESSAGE_UTF16,
     HtmlParseError,
@@ -81,10 +81,13 @@ def chat_object(chat_id: int) -> dict[str, Any]:
     return {"id": chat_id, "type": "group", "title": f"Group {chat_id}"}
 
 
-class FakeBotApi:
+class FakeBotApi(BackgroundServer):
     """Bot API server on 127.0.0.1; use as a context manager or call start()/stop()."""
 
+    thread_name = "fake-bot-api"
+
     def __init__(self, token: str = "123456:TEST-token") -> None:
+        super().__init__()
         self.token = token
         self.url = ""
         self.sent: list[dict] = []
@@ -109,73 +112,24 @@ class FakeBotApi:
         # Group admins by chat; a group not listed here treats every member as an admin.
         self.admins: dict[int, set[int]] = {}
         self._next_callback_id = 1
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
         self._new_update: asyncio.Event | None = None
         self._closing = False
 
     # ----- lifecycle -------------------------------------------------------------------------
-    def start(self) -> FakeBotApi:
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._start_site())
-            except BaseException as exc:  # reported to the starting thread
-                errors.append(exc)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="fake-bot-api", daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        if errors:
-            raise errors[0]
-        return self
-
-    async def _start_site(self) -> None:
+    async def _setup(self) -> None:
         self._new_update = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/{bot_path}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        runner = await self._serve(app)
+        site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        port = self._runner.addresses[0][1]
+        port = runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
 
-    def stop(self) -> None:
-        if self._loop is None or self._thread is None:
-            return
+    def _on_stop(self) -> None:
+        """Long polls answer at once, so closing the connections need not wait for them."""
         self._closing = True
-        loop = self._loop
-        loop.call_soon_threadsafe(self._wake_pollers)
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        self._thread.join(10)
-        self._loop = None
-        self._thread = None
-
-    def __enter__(self) -> FakeBotApi:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._wake_pollers()
 
     # ----- test controls ---------------------------------------------------------------------
     def messages_to(self, chat_id: int) -> list[dict]:
