@@ -6,6 +6,14 @@ clutter). Either way its URLs are remembered so they are not fetched again; noth
 Articles older than the backfill window are stored silently: a new outlet's back catalogue, or an
 old story that reappears, never floods subscribers.
 
+A page without article text (a video, a gallery, an error page served with 200) is not fetched
+again before `TEXTLESS_RETRY[0]` has passed, then `TEXTLESS_RETRY[1]`, and after that counts as
+seen: a page empty for a moment does not lose its article, and one that is always empty is not
+fetched on every crawl, nor does it keep its outlet's feed from being asked with the validators of
+the last read (so it is fetched again when due and listed again). Only pages whose outlet had
+text from other pages in the same crawl are held back this way: when none had, the outlet's layout
+has likely changed, and every page is fetched again on each crawl until it has text.
+
 The seen-URL store stays bounded: a URL a discovery source lists again is refreshed (one batch
 update per crawl), and one nobody listed for `crawl.seen_url_ttl` is forgotten. Should it turn up
 again it is fetched once more and recognised by its stored article (canonical URL or content
@@ -20,13 +28,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scrapy.crawler import Crawler
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crawler.dedupe import Fingerprint, canonical_url, fingerprint
 from crawler.items import ArticleItem
-from newsradar.storage import Article, Database, SeenUrl, upsert, utcnow
+from newsradar.storage import Article, Database, SeenUrl, TextlessPage, upsert, utcnow
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,9 @@ class BackfillPolicy:
 
 
 BATCH = 500  # URLs per IN (...) list
+# How long a page fetched without article text waits before each further fetch; once these are
+# used up it counts as seen.
+TEXTLESS_RETRY = (timedelta(hours=1), timedelta(hours=12))
 
 
 class ArticleStore:
@@ -52,13 +63,43 @@ class ArticleStore:
         self._listed_again: set[str] = set()
 
     def known_urls(self, urls: Collection[str]) -> set[str]:
-        """Which of these canonical URLs led to a stored article; they count as listed again."""
+        """Which of these canonical URLs are not to be fetched: those that led to a stored article
+        (they count as listed again), and pages without text waiting for their next fetch."""
         known: set[str] = set()
+        waiting: set[str] = set()
+        now = utcnow()
         with self.db.session() as session:
             for batch in _batches(urls):
-                known.update(session.scalars(select(SeenUrl.url).where(SeenUrl.url.in_(batch))))
+                rows = session.execute(
+                    _KNOWN_URLS, {"urls": batch, "now": now}
+                )  # one round trip for both tables
+                for url, seen in rows:
+                    (known if seen else waiting).add(url)
         self._listed_again |= known
-        return known
+        return known | waiting
+
+    def note_textless(self, outlet_id: str, pages: Collection[tuple[str, str]]) -> None:
+        """Pages (requested and final URL) came without article text: when to fetch each
+        again, or, its tries used up, that it is seen for good."""
+        now = utcnow()
+        with self.db.session() as session, session.begin():
+            for requested, final in pages:
+                key = canonical_url(requested)
+                row = session.get(TextlessPage, key)
+                attempts = (row.attempts if row is not None else 0) + 1
+                if attempts <= len(TEXTLESS_RETRY):
+                    retry_after = now + TEXTLESS_RETRY[attempts - 1]
+                    values = {"attempts": attempts, "retry_after": retry_after}
+                    upsert(
+                        session,
+                        TextlessPage,
+                        [{"url": key, "outlet_id": outlet_id, **values}],
+                        update=tuple(values),
+                    )
+                    continue
+                if row is not None:
+                    session.delete(row)
+                _remember(session, {key, canonical_url(final)}, outlet_id, None, now)
 
     def refresh_seen(self) -> int:
         """Mark the known URLs discovery listed in this crawl as seen now; how many."""
@@ -157,7 +198,7 @@ def _same_article(session: Session, canonical: str, print_: Fingerprint) -> int 
 
 
 def _remember(
-    session: Session, urls: set[str], outlet_id: str, article_id: int, now: datetime
+    session: Session, urls: set[str], outlet_id: str, article_id: int | None, now: datetime
 ) -> None:
     upsert(
         session,
@@ -176,6 +217,18 @@ def _remember(
     )
 
 
+_KNOWN_URLS = (
+    select(SeenUrl.url, literal(True))
+    .where(SeenUrl.url.in_(bindparam("urls", expanding=True)))
+    .union_all(
+        select(TextlessPage.url, literal(False)).where(
+            TextlessPage.url.in_(bindparam("urls", expanding=True)),
+            TextlessPage.retry_after > bindparam("now"),
+        )
+    )
+)
+
+
 def _batches(urls: Collection[str]) -> Iterator[list[str]]:
     """The URLs in sorted lists of at most BATCH, one IN (...) list each."""
     ordered = sorted(urls)
@@ -185,7 +238,8 @@ def _batches(urls: Collection[str]) -> Iterator[list[str]]:
 
 def expire_seen_urls(db: Database, ttl: timedelta) -> int:
     """Forget URLs no discovery source listed for `ttl` (rows from before `last_seen` existed
-    count from when they were first seen)."""
+    count from when they were first seen), and pages without text due again for longer than
+    that (forgetting one costs at most one fetch)."""
     cutoff = utcnow() - ttl
     with db.session() as session, session.begin():
         result = session.execute(
@@ -196,6 +250,7 @@ def expire_seen_urls(db: Database, ttl: timedelta) -> int:
                 )
             )
         )
+        session.execute(delete(TextlessPage).where(TextlessPage.retry_after < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

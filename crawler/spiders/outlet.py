@@ -66,6 +66,8 @@ class OutletRun:
     pages_fetched: int = 0
     page_errors: list[str] = field(default_factory=list)
     pages_without_text: int = 0
+    textless: list[tuple[str, str]] = field(default_factory=list)  # (requested, final) URLs
+    textless_noted: int = 0  # of those, noted to be fetched again when due (newsradar.store)
     text_chars: list[int] = field(default_factory=list)  # body length of each page with text
     articles: int = 0
     duplicates: int = 0
@@ -313,19 +315,38 @@ class OutletSpider(scrapy.Spider):
     # End -------------------------------------------------------------------------------------
 
     def closed(self, reason: str) -> None:
-        """Hand back the validators of outlets whose every new page was stored (or recognised):
+        """Hand back the validators of outlets whose every new page was stored, recognised, or
+        noted as without text (the store fetches it again when it is due and listed again):
         anything else, whatever its cause, is fetched again through a full read next time."""
         if reason != "finished":
             return
+        self._note_textless()
         complete = {
             outlet_id
             for outlet_id, run in self.runs.items()
-            if run.articles + run.duplicates == run.new_urls
-            and not (run.page_errors or run.pages_without_text or run.capped)
+            if run.articles + run.duplicates + run.textless_noted == run.new_urls
+            and not (run.page_errors or run.capped)
         }
         fresh = [v for v in self._fresh.values() if v.outlet_id in complete]
         if fresh:
             self.save_validators(fresh)
+
+    def _note_textless(self) -> None:
+        """Pages without text are fetched again only when due (see newsradar.store), provided
+        other pages of their outlet had text in this crawl; when none had, the outlet's layout
+        has likely changed, and each page is fetched again on every crawl until it has text."""
+        store = getattr(self, "store", None)
+        if store is None:
+            return
+        for run in self.runs.values():
+            if not run.textless or not (run.articles + run.duplicates):
+                continue
+            try:
+                store.note_textless(run.outlet_id, run.textless)
+            except Exception as exc:  # its sources are read in full next time: nothing is lost
+                run.page_errors.append(f"pages without text not noted: {type(exc).__name__}")
+            else:
+                run.textless_noted = len(run.textless)
 
     # Failures ----------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from newsradar.storage.models import (
     RobotsCache,
     SeenUrl,
     Subscription,
+    TextlessPage,
     utcnow,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "RobotsCache",
     "SeenUrl",
     "Subscription",
+    "TextlessPage",
     "upsert",
     "utcnow",
 ]

@@ -82,7 +82,8 @@ class Article(Base):
 
 
 class SeenUrl(Base):
-    """Every URL that led to a stored article (or to its duplicate): never fetched again."""
+    """Every URL that led to a stored article (or to its duplicate), or to a page that had no
+    article text however often it was fetched: never fetched again."""
 
     __tablename__ = "seen_urls"
 
@@ -92,6 +93,17 @@ class SeenUrl(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Refreshed when a discovery source lists the URL again; entries expire by it.
     last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class TextlessPage(Base):
+    """A page fetched without article text, waiting to be fetched again (see newsradar.store)."""
+
+    __tablename__ = "textless_pages"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    outlet_id: Mapped[str] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer)
+    retry_after: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class DiscoveryCache(Base):
