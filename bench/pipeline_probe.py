@@ -5,12 +5,14 @@
 Runs the cycle `run-once` runs (crawl → extract → store → match → outbox → delivery) in one
 process on one event loop, as `serve` does: first over the warm-up outlets (other pages, so that
 every lazily loaded part has been loaded), then over the measured outlets once per DATABASE_URL
-(each an empty database, so every round is a first crawl), timing those rounds only. Extraction
-alone over the same pages (PAGES_JSON: a list of [url, html as latin-1 text]) runs before the
-first round and after each one, so each round is compared with the passes on either side of it:
-this machine's speed drifts over seconds, which separate measurements would take for a
-difference. Last, Scrapy alone fetching those pages with the crawl's settings and a spider that
-does nothing with them. Prints one JSON line.
+(each an empty database, so every round is a first crawl), timing those rounds only.
+
+Extraction alone is measured page by page beside the pipeline: each page the pipeline extracts is
+also extracted on its own, by itself, just before or just after (in turns), timed apart and taken
+out of the round's time. This machine's speed drifts over seconds, so a separate pass over the
+pages would see another machine; page by page, both see the same one. Last, Scrapy alone fetching
+the pages (PAGES_JSON: a list of [url, html as latin-1 text]) with the crawl's settings and a
+spider that does nothing with them. Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -19,20 +21,47 @@ import io
 import json
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 
-from crawler.extract import extract_article
+import crawler.pipelines
+from crawler.extract import ExtractedArticle, extract_article
 from newsradar import loop
 from newsradar.config import Config, load_config
 from newsradar.crawl import crawl_runner, scrapy_settings
 from newsradar.cycle import cycle
 from newsradar.settings import Settings
 from newsradar.storage import Database
+
+
+class PairedExtraction:
+    """Stands in for the pipeline's extractor: extracts each page as asked, and once more alone."""
+
+    def __init__(self, extract: Callable[..., ExtractedArticle | None]) -> None:
+        self.extract = extract
+        self.pages = 0
+        self.cpu_s = 0.0
+        self.wall_s = 0.0
+
+    def __call__(self, html: bytes, url: str | None = None, **options: Any) -> Any:
+        self.pages += 1
+        alone_first = self.pages % 2 == 0
+        if alone_first:
+            self._alone(html, url)
+        extracted = self.extract(html, url, **options)
+        if not alone_first:
+            self._alone(html, url)
+        return extracted
+
+    def _alone(self, html: bytes, url: str | None) -> None:
+        cpu, wall = time.process_time(), time.perf_counter()
+        self.extract(html, url)
+        self.cpu_s += time.process_time() - cpu
+        self.wall_s += time.perf_counter() - wall
 
 
 def main(argv: list[str]) -> int:
@@ -50,22 +79,23 @@ def main(argv: list[str]) -> int:
     async def measured() -> tuple[list[dict[str, Any]], float]:
         first = settings(database_urls[0])
         await cycle(warm_up, first, databases[0], out=printed, print_only=True)
-        before = extraction_seconds(pages)
         rounds = []
         for url, db in zip(database_urls, databases, strict=True):
+            paired = PairedExtraction(extract_article)
+            crawler.pipelines.extract_article = paired  # type: ignore[assignment]
             cpu, wall = time.process_time(), time.perf_counter()
             report = await cycle(config, settings(url), db, out=printed, print_only=True)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-            after = extraction_seconds(pages)
             rounds.append(
                 {
                     "articles": sum(run.articles for run in report.runs.values()),
-                    "cpu_s": cpu,
-                    "wall_s": wall,
-                    "extraction_alone_cpu_s": [before, after],
+                    "cpu_s": cpu - paired.cpu_s,  # the pipeline's own, the passes alone taken out
+                    "wall_s": wall - paired.wall_s,
+                    "pages_extracted": paired.pages,
+                    "extraction_alone_cpu_s": paired.cpu_s,
                 }
             )
-            before = after
+        crawler.pipelines.extract_article = extract_article
         return rounds, await _fetching_alone(config, [url for url, _ in pages])
 
     try:
@@ -110,14 +140,6 @@ async def _fetching_alone(config: Config, urls: list[str]) -> float:
     crawler = runner.create_crawler(_FetchOnly)
     started = time.process_time()
     await runner.crawl(crawler, urls=urls)
-    return time.process_time() - started
-
-
-def extraction_seconds(pages: list[tuple[str, bytes]]) -> float:
-    """CPU seconds of extracting every page once."""
-    started = time.process_time()
-    for url, html in pages:
-        extract_article(html, url)
     return time.process_time() - started
 
 
