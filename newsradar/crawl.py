@@ -83,6 +83,7 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
                 "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
                 "crawler.middlewares.RetryAfterMiddleware": 550,
             },
+            "NEWSRADAR_STORE_BATCH": 16,  # articles per transaction (see StorePipeline)
             "ITEM_PIPELINES": {
                 "crawler.pipelines.ExtractPipeline": 100,
                 "newsradar.store.StorePipeline": 500,

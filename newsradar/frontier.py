@@ -116,6 +116,8 @@ def frontier_settings(
         "REDIS_PARAMS": {"socket_connect_timeout": 2, "socket_timeout": 5},
         "FRONTIER_PREFIX": prefix,
         "FRONTIER_LEASE": lease,
+        # The frontier counts a page done when its item leaves the pipelines: stored by then.
+        "NEWSRADAR_STORE_BATCH": 1,
     }
 
 

@@ -7,13 +7,16 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from scrapy.utils.test import get_crawler
 from sqlalchemy import func, inspect, select
 
 from crawler.dedupe import canonical_url
 from crawler.items import ArticleItem
+from crawler.outlet import OutletSpec
+from crawler.spiders.outlet import OutletSpider
 from newsradar.storage import Article, Database, SeenUrl
 from newsradar.storage.models import Base
-from newsradar.store import ArticleStore, BackfillPolicy
+from newsradar.store import ArticleStore, BackfillPolicy, StorePipeline
 from tests.support import SEEDS
 
 NOW = datetime.now(UTC)
@@ -96,3 +99,42 @@ def test_a_long_listing_is_looked_up_in_batches(tmp_path: Path) -> None:
     listing = {f"https://rs.example/{n}/" for n in range(1500)}  # three IN (...) lists
     assert store.known_urls(listing) == set(stored)
     assert store.refresh_seen() == 3  # what the listing named again is kept from expiring
+
+
+def test_the_store_pipeline_stores_in_batches_where_each_article_still_counts(
+    tmp_path: Path,
+) -> None:
+    """A copy later in the same batch is still recognised; an article the database refuses fails
+    alone, reported with its outlet; what is left is stored when the crawl ends."""
+    seed = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    store = _store(tmp_path)
+    crawler = get_crawler(OutletSpider, {"NEWSRADAR_STORE_BATCH": 4})
+    spec = OutletSpec(id="rs", name="RS", feeds=("https://rs.example/feed",))
+    crawler.spider = crawler._create_spider(outlets=[spec], store=store)
+    pipeline = StorePipeline.from_crawler(crawler)
+    refused = _item("https://rs.example/refused/", seed[2], NOW)
+    refused.title = ["not", "text"]  # type: ignore[assignment]  # no database stores a list
+    batch = [
+        _item("https://rs.example/a/", seed[0], NOW),
+        _item("https://rs.example/copy-of-a/", seed[0], NOW),
+        refused,
+        _item("https://rs.example/b/", seed[1], NOW),
+    ]
+    run = crawler.spider.runs["rs"]
+
+    def stored() -> set[str]:
+        with store.db.session() as session:
+            return set(session.scalars(select(Article.url)))
+
+    for item in batch[:3]:
+        pipeline.process_item(item)
+    assert stored() == set()  # waiting for the batch to fill
+    pipeline.process_item(batch[3])
+    assert stored() == {"https://rs.example/a/", "https://rs.example/b/"}
+    assert (run.articles, run.duplicates) == (2, 1)
+    assert len(run.page_errors) == 1 and "https://rs.example/refused/" in run.page_errors[0]
+
+    pipeline.process_item(_item("https://rs.example/c/", seed[3], NOW))
+    pipeline.close_spider()
+    assert "https://rs.example/c/" in stored()
+    assert run.articles == 3
