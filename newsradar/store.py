@@ -38,6 +38,8 @@ from crawler.dedupe import Fingerprint, canonical_url, fingerprint
 from crawler.items import ArticleItem
 from newsradar.storage import Article, Database, SeenUrl, TextlessPage, upsert, utcnow
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class BackfillPolicy:
@@ -51,8 +53,6 @@ class BackfillPolicy:
             return outlet_id not in self.first_crawl
         return published >= now - self.window[outlet_id]
 
-
-log = logging.getLogger(__name__)
 
 BATCH = 500  # URLs per IN (...) list
 # How long a page fetched without article text waits before each further fetch; once these are
@@ -74,10 +74,8 @@ class ArticleStore:
         now = utcnow()
         with self.db.session() as session:
             for batch in _batches(urls):
-                rows = session.execute(
-                    _KNOWN_URLS, {"urls": batch, "now": now}
-                )  # one round trip for both tables
-                for url, seen in rows:
+                # One round trip for both tables.
+                for url, seen in session.execute(_KNOWN_URLS, {"urls": batch, "now": now}):
                     (known if seen else waiting).add(url)
         self._listed_again |= known
         return known | waiting
