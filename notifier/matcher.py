@@ -10,7 +10,6 @@ evaluated, each through one compiled function, so watchlists about other things 
 
 from __future__ import annotations
 
-import collections
 import functools
 import itertools
 import operator
@@ -97,16 +96,11 @@ class _CompiledWatchlist:
     evaluate: _Evaluator
     positive: tuple[_TermSlot, ...]
     min_hits: int
-    pattern_ids: frozenset[int]
-    # pattern id -> its term, for patterns only one slot uses and in any field: when that is the
-    # one pattern that fired, the match's terms are known without ordering anything.
-    sole_terms: dict[int, str]
 
 
 class _ScannedArticle(NamedTuple):
     title: _ScannedText
     text: _ScannedText
-    anywhere: AbstractSet[int]
 
 
 def pattern_for(term: Term) -> str:
@@ -159,20 +153,8 @@ class Matcher:
         positive = tuple(slots.values())
         if query.evaluate(lambda _term: False):
             raise ValueError(f"watchlist {watchlist_id!r} would match articles without its words")
-        uses = collections.Counter(slot.pattern_id for slot in positive)
         self._watchlists.append(
-            _CompiledWatchlist(
-                watchlist_id,
-                self._compile(watchlist_id, query),
-                positive,
-                minimum,
-                frozenset(uses),
-                {
-                    s.pattern_id: s.source
-                    for s in positive
-                    if uses[s.pattern_id] == 1 and not s.title_only
-                },
-            )
+            _CompiledWatchlist(watchlist_id, self._compile(watchlist_id, query), positive, minimum)
         )
         anchors = _cheapest_anchor(query) or query.terms()
         for pattern_id in dict.fromkeys(self._slot(term).pattern_id for term in anchors):
@@ -229,7 +211,7 @@ class Matcher:
         for pattern_id in anywhere:
             if watchlists := self._index.get(pattern_id):
                 candidates.update(watchlists)
-        article = _ScannedArticle(title_scan, text_scan, anywhere)
+        article = _ScannedArticle(title_scan, text_scan)
         matches = []
         for position in sorted(candidates):
             watchlist = self._watchlists[position]
@@ -350,11 +332,6 @@ def _token_stream(tokens: list[Token]) -> tuple[str, dict[int, int]]:
 
 def _ordered_terms(watchlist: _CompiledWatchlist, article: _ScannedArticle) -> tuple[str, ...]:
     """The positive terms that fired, ordered as their hits sort: title first, then by position."""
-    fired_ids = watchlist.pattern_ids & article.anywhere
-    if len(fired_ids) == 1:  # the usual case
-        (pattern_id,) = fired_ids
-        if (term := watchlist.sole_terms.get(pattern_id)) is not None:
-            return (term,)
     title_scan, text_scan = article.title, article.text
     fired: list[tuple[int, int, str]] = []  # (0 title / 1 text, slot order, term)
     in_title, in_text = title_scan.first_ends, text_scan.first_ends
@@ -363,7 +340,7 @@ def _ordered_terms(watchlist: _CompiledWatchlist, article: _ScannedArticle) -> t
             fired.append((0, order, source))
         elif not title_only and pattern_id in in_text:
             fired.append((1, order, source))
-    if len(fired) == 1:
+    if len(fired) == 1:  # the usual case: nothing to order, so no offsets to work out
         return (fired[0][2],)
     scans = (title_scan, text_scan)
     positive = watchlist.positive
