@@ -52,7 +52,6 @@ class ExtractPipeline:
                     "newsradar/extraction_seconds", time.process_time() - started
                 )
         if extracted is None or not extracted.text.strip():
-            run.pages_without_text += 1
             run.textless.append((item.requested_url, item.url))
             raise DropItem(f"no article text at {item.url}", log_level="INFO")
         item.html = None  # the page is not needed past this point; keep memory flat

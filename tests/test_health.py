@@ -41,7 +41,7 @@ def _pages(texts: list[int], empty: int = 0) -> OutletRun:
         sources_ok=1,
         pages_fetched=len(texts) + empty,
         text_chars=texts,
-        pages_without_text=empty,
+        textless=[(f"http://127.0.0.2/e{n}", f"http://127.0.0.2/e{n}") for n in range(empty)],
         articles=len(texts),
     )
 

@@ -65,13 +65,17 @@ class OutletRun:
     new_urls: int = 0
     pages_fetched: int = 0
     page_errors: list[str] = field(default_factory=list)
-    pages_without_text: int = 0
-    textless: list[tuple[str, str]] = field(default_factory=list)  # (requested, final) URLs
+    # Pages without article text, as (requested, final) URLs.
+    textless: list[tuple[str, str]] = field(default_factory=list)
     textless_noted: int = 0  # of those, noted to be fetched again when due (newsradar.store)
     text_chars: list[int] = field(default_factory=list)  # body length of each page with text
     articles: int = 0
     duplicates: int = 0
     capped: bool = False  # more new URLs than one crawl fetches: the rest wait for the next
+
+    @property
+    def pages_without_text(self) -> int:
+        return len(self.textless)
 
     @property
     def failed(self) -> bool:
