@@ -175,7 +175,7 @@ def _pipeline_case(
     cpu_rate = median([a / max(run.cpu - startup_cpu, 1e-9) for run, a, _, _ in runs])
     wall_rate = median([a / max(run.wall - startup_wall, 1e-9) for run, a, _, _ in runs])
     raw_rate = median([a / run.wall for run, a, _, _ in runs])
-    ratio = median([r["ratio"] for r in rounds])  # each round against the passes beside it
+    ratio = median([r["ratio"] for r in rounds])  # each against its pages extracted alone
     section.add(
         f"pipeline vs extraction alone, {label} (CPU, in a running process)",
         rounded(ratio, 2),
