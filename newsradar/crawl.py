@@ -83,7 +83,10 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
                 "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
                 "crawler.middlewares.RetryAfterMiddleware": 550,
             },
-            "NEWSRADAR_STORE_BATCH": 16,  # articles per transaction (see StorePipeline)
+            # Articles per transaction, and the longest the first of them waits for the rest
+            # (see StorePipeline).
+            "NEWSRADAR_STORE_BATCH": 16,
+            "NEWSRADAR_STORE_WAIT": 0.25,
             "ITEM_PIPELINES": {
                 "crawler.pipelines.ExtractPipeline": 100,
                 "newsradar.store.StorePipeline": 500,
@@ -130,14 +133,16 @@ async def crawl(
     operator_chats: Collection[int] = (),
     on_stats: Callable[[Mapping[str, Any]], None] | None = None,
     templates: dict[str, OutletTemplate] | None = None,
+    on_stored: Callable[[], None] | None = None,
 ) -> dict[str, OutletRun]:
     """Crawl the given outlets once, store new articles, record each outlet's health.
 
     `templates` carries what was learned about each outlet's page template from one crawl to
-    the next (a long-running process passes the same mapping every time)."""
+    the next (a long-running process passes the same mapping every time); `on_stored` is told
+    each time new articles are stored, while the crawl goes on."""
     if not outlets:
         return {}
-    store = ArticleStore(db, backfill_policy(config, db, outlets))
+    store = ArticleStore(db, backfill_policy(config, db, outlets), on_stored)
     crawler = runner.create_crawler(OutletSpider)
     await runner.crawl(
         crawler,

@@ -1,7 +1,8 @@
 """`newsradar serve`: the long-running service.
 
 One event loop (see `newsradar.loop`) runs all of it: the scheduler starts each outlet's crawl on
-its own schedule, every crawl is followed by matching, a delivery loop drains the outbox at
+its own schedule, articles are matched as soon as a crawl has stored them (and once more when it
+ends), a delivery loop drains the outbox at
 Telegram's pace, the bot answers commands, the config directory is watched for edits, and
 /metrics and /healthz are served on a local port. SIGTERM or SIGINT stops scheduling, gives the
 running crawls and sends a bounded time to finish, and leaves everything else in the outbox.
@@ -103,6 +104,8 @@ class Service:
         self.config_error: str | None = None
         self.templates: dict[str, OutletTemplate] = {}  # learned page templates, per outlet
         self._schedules: dict[str, tuple[str | None, str]] = {}
+        self._alerts: AlertQueue | None = None
+        self._match_due = False
 
     @property
     def config(self) -> Config:
@@ -221,14 +224,38 @@ class Service:
             self.settings.operator_chats,
             on_stats=stats.update,
             templates=self.templates,
+            on_stored=self._match_soon,
         )
         self.metrics.crawl_seconds.observe(time.monotonic() - started)
         self.metrics.observe_crawl(runs, stats)
         self.last_crawl[outlet_id] = time.time()
-        report = AlertQueue(self.db, config.watchlists).process_pending()
+        self._match()
+        self.deliver_now.set()  # the crawl's notices to operators, too
+
+    # -- matching -------------------------------------------------------------------------
+
+    def _match_soon(self) -> None:
+        """Articles were stored: match them once the pipeline that stored them has returned
+        (several stores before then make one round)."""
+        if not self._match_due:
+            self._match_due = True
+            asyncio.get_running_loop().call_soon(self._match)
+
+    def _match(self) -> None:
+        """Match what is pending and wake delivery; what fails waits for the next round."""
+        self._match_due = False
+        watchlists = self.config.watchlists
+        if self._alerts is None or self._alerts.config_watchlists is not watchlists:
+            self._alerts = AlertQueue(self.db, watchlists)  # built once per watchlist edit
+        try:
+            report = self._alerts.process_pending()
+        except Exception:
+            log.exception("matching failed; the articles are matched in the next round")
+            return
         self.metrics.matches.inc(report.matches)
         self.metrics.alerts_queued_total.inc(report.alerts_queued)
-        self.deliver_now.set()
+        if report.alerts_queued:
+            self.deliver_now.set()
 
     async def _finish_crawls(self) -> None:
         if not self.crawling:

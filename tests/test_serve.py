@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import socket
@@ -20,7 +21,9 @@ from newsradar.demo.content import SampleArticle
 from newsradar.demo.server import SampleOutlets
 from newsradar.serve import MAX_SPREAD, first_run_delay, outlet_trigger
 from tests.conftest import NEWSRADAR, Workspace
+from tests.support import hostile
 from tests.support.botapi import FakeBotApi
+from tests.support.hostile import HostileSite, article_html, listing_html, page
 from tests.test_run_once import IRAQ_ALERTS, PRIVATE, WATCHLISTS, _titles
 
 OPERATOR = 4242
@@ -110,6 +113,12 @@ def _fast(outlets: SampleOutlets, every: str) -> list[dict[str, object]]:
     return config
 
 
+ERBIL = [
+    "A drone launched by an Iraqi militia struck a base near Erbil on Monday, days after "
+    "officials in Baghdad warned that such an attack was coming.",
+    "Analysts said the militia wanted to test Washington's patience in Iraq without provoking "
+    "a war, and that more strikes of this kind were likely before the winter.",
+]
 PLACES = ("Erbil", "Baghdad", "Basra", "Mosul", "Kirkuk", "Najaf")
 
 
@@ -232,6 +241,36 @@ def test_serve_reloads_a_valid_edit_and_keeps_the_last_good_config_on_a_broken_o
         )
         stop(service)
     assert len(bot_api.messages_to(OPERATOR)) == 1  # one broken state, one notice
+
+
+def test_an_alert_goes_out_while_its_outlets_crawl_still_waits_on_a_slow_source(
+    workspace: Workspace, bot_api: FakeBotApi, telegram_env
+) -> None:
+    """Articles are matched as they are stored, not when the outlet's last source answers."""
+    story = "A drone strike near Erbil"
+    routes = {
+        "/": page(listing_html(["/news/drone-strike"])),
+        "/news/drone-strike": page(article_html(story, ERBIL)),
+        "/sitemap.xml": hostile.stall(60),
+    }
+    with HostileSite("127.0.0.13", routes) as site:
+        outlet = {
+            "id": "slow",
+            "name": "Slow sitemap",
+            "listing_pages": [site.url("/")],
+            "sitemaps": [site.url("/sitemap.xml")],
+            "article_url_pattern": "/news/",
+            "every": "1m",
+        }
+        iraq = {"id": "iraq", "title": "Iraq", "query": "Iraq militia*", "chats": [PRIVATE]}
+        workspace.write_config([outlet], [iraq], crawl={"timeout": "30s"})
+
+        with serving(workspace, **telegram_env) as service:
+            eventually(lambda: story in _titles(bot_api, PRIVATE), 20, "the alert")
+            assert site.requests()["/sitemap.xml"] == 1
+            health = json.loads(service.get("/healthz")[1])
+            assert "slow" not in health["last_crawl"]  # the crawl is still waiting on its sitemap
+        assert _titles(bot_api, PRIVATE).count(story) == 1
 
 
 def test_serve_answers_bot_commands_and_a_self_subscription_gets_alerts(

@@ -39,6 +39,10 @@ from crawler.outlet import OutletSpec
 from crawler.template import OutletTemplate
 
 DISCOVERY_PRIORITY = 10
+# Above discovery: an article page found goes before its outlet's sources still waiting (a
+# sitemap index's children, a listing page), so its alert does not wait for them. Which articles
+# a crawl fetches is decided when they are found, not by this order.
+ARTICLE_PRIORITY = 20
 MAX_SITEMAP_DEPTH = 3
 NOT_MODIFIED = 304
 
@@ -288,6 +292,7 @@ class OutletSpider(scrapy.Spider):
                 url,
                 callback=self.parse_article,
                 errback=self.page_failed,
+                priority=ARTICLE_PRIORITY,
                 meta={
                     "outlet": outlet_id,
                     "hint_published": candidate.published,
