@@ -281,23 +281,36 @@ class Service:
             yield sender, False
 
     async def _deliver_loop(self, sender_and_mode: tuple[Sender, bool]) -> None:
+        """A delivery round whenever alerts are queued, and every `delivery_interval` besides.
+
+        Rounds overlap: one still waiting on a slow chat (a group's pace, a flood wait) does not
+        hold back the next, which leaves that chat to it (each chat has one sender at a time)
+        and sends the others' new alerts. After a stop, one last round, and the running ones
+        are given the rest of the grace time."""
         sender, plain = sender_and_mode
+        rounds: set[asyncio.Task[None]] = set()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     self.deliver_now.wait(), timeout=self.options.delivery_interval
                 )
             self.deliver_now.clear()
-            try:
-                report = await deliver_pending(self.db, self.config, sender, plain=plain)
-            except Exception:
-                log.exception("delivery round failed; the outbox keeps every message")
-            else:
-                self.metrics.alerts_sent.inc(report.sent)
-                self.metrics.alerts_failed.inc(report.failed)
-            self.metrics.outbox_pending.set(self._pending())
+            delivery = asyncio.create_task(self._deliver_round(sender, plain))
+            rounds.add(delivery)
+            delivery.add_done_callback(rounds.discard)
             if self.stopping.is_set():
+                await asyncio.gather(*rounds)
                 return
+
+    async def _deliver_round(self, sender: Sender, plain: bool) -> None:
+        try:
+            report = await deliver_pending(self.db, self.config, sender, plain=plain)
+            self.metrics.outbox_pending.set(self._pending())
+        except Exception:
+            log.exception("delivery round failed; the outbox keeps every message")
+            return
+        self.metrics.alerts_sent.inc(report.sent)
+        self.metrics.alerts_failed.inc(report.failed)
 
     def _pending(self) -> int:
         with self.db.session() as session:

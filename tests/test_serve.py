@@ -24,7 +24,7 @@ from tests.conftest import NEWSRADAR, Workspace
 from tests.support import hostile
 from tests.support.botapi import FakeBotApi
 from tests.support.hostile import HostileSite, article_html, listing_html, page
-from tests.test_run_once import IRAQ_ALERTS, PRIVATE, WATCHLISTS, _titles
+from tests.test_run_once import GROUP, IRAQ_ALERTS, PRIVATE, WATCHLISTS, _titles
 
 OPERATOR = 4242
 
@@ -271,6 +271,36 @@ def test_an_alert_goes_out_while_its_outlets_crawl_still_waits_on_a_slow_source(
             health = json.loads(service.get("/healthz")[1])
             assert "slow" not in health["last_crawl"]  # the crawl is still waiting on its sitemap
         assert _titles(bot_api, PRIVATE).count(story) == 1
+
+
+def test_a_group_being_sent_a_long_queue_does_not_hold_back_other_chats_alerts(
+    workspace: Workspace, sample_outlets: SampleOutlets, bot_api: FakeBotApi, telegram_env
+) -> None:
+    """A group takes 3 s a message (Telegram's 20 a minute): while its queue of eight goes out,
+    an alert for a private chat queued meanwhile goes out at once, not after the group's."""
+    watchlists = [
+        {"id": "desk", "title": "Desk", "query": 'title:"Desk story"', "chats": [GROUP]},
+        {"id": "basra", "title": "Basra", "query": 'title:"near Basra"', "chats": [PRIVATE]},
+    ]
+    workspace.write_config(_fast(sample_outlets, "2s"), watchlists)
+    queue = [f"Desk story {n}" for n in range(8)]
+
+    with serving(workspace, **telegram_env) as service:
+        eventually(
+            lambda: service.metric("newsradar_crawls_total", outlet="wp", result="ok") >= 1,
+            60,
+            "a first crawl",
+        )
+        for n, title in enumerate(queue):
+            sample_outlets.publish(_fresh(f"desk-story-{n}", title, 10 + n))
+        eventually(lambda: _titles(bot_api, GROUP), 30, "the group's queue to start")
+        sample_outlets.publish(_fresh("basra-strike", "A strike near Basra", 2))
+        eventually(lambda: _titles(bot_api, PRIVATE), 20, "the private chat's alert")
+        assert len(_titles(bot_api, GROUP)) < len(queue)  # not after the group's queue
+        eventually(lambda: len(_titles(bot_api, GROUP)) == len(queue), 60, "the group's queue")
+        stop(service)
+    assert _titles(bot_api, PRIVATE) == ["A strike near Basra"]
+    assert sorted(_titles(bot_api, GROUP)) == queue
 
 
 def test_serve_answers_bot_commands_and_a_self_subscription_gets_alerts(
