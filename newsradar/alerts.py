@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -208,6 +209,26 @@ def _personal_title(query: str) -> str:
     return f"your watch: {text}"
 
 
+def _moves(session: Session) -> Callable[[int], int]:
+    """Where each chat now is: a group that became a supergroup (perhaps more than once) is
+    followed to its newest id."""
+    moves: dict[int, int] = {
+        old: new
+        for old, new in session.execute(
+            select(Chat.chat_id, Chat.moved_to).where(Chat.moved_to.is_not(None))
+        )
+    }
+
+    def follow(chat_id: int) -> int:
+        seen = {chat_id}
+        while chat_id in moves and moves[chat_id] not in seen:
+            chat_id = moves[chat_id]
+            seen.add(chat_id)
+        return chat_id
+
+    return follow
+
+
 def _chats_by_watchlist(
     session: Session,
     watchlists: Any,
@@ -216,7 +237,8 @@ def _chats_by_watchlist(
 ) -> dict[str, set[int]]:
     """Chats the operator listed, chats that subscribed themselves and each personal watchlist's
     own chat, minus paused or gone chats and chats that muted the watchlist."""
-    chats: dict[str, set[int]] = {w.id: set(w.chats) for w in watchlists}
+    moved = _moves(session)
+    chats: dict[str, set[int]] = {w.id: {moved(c) for c in w.chats} for w in watchlists}
     for sub in session.scalars(select(Subscription)):
         if sub.watchlist_id in chats:
             chats[sub.watchlist_id].add(sub.chat_id)

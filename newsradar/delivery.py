@@ -399,7 +399,14 @@ def _mark_gone(db: Database, chat_id: int) -> None:
 
 def migrate_chat(db: Database, old: int, new: int) -> None:
     """A group became a supergroup: its settings, subscriptions, own watchlists, mutes and queue
-    follow it to the new id (without doubling an alert the new id already has)."""
+    follow it to the new id (without doubling an alert the new id already has), and so do the
+    alerts of watchlists whose YAML still lists the old id."""
+    log.warning(
+        "group %s became supergroup %s: its alerts follow it (list it as %s in watchlists.yaml)",
+        old,
+        new,
+        new,
+    )
     with db.session() as session, session.begin():
         _move_keyed(session, Subscription, old, new, "watchlist_id")
         _move_keyed(session, Mute, old, new, "watchlist_id")
@@ -407,17 +414,21 @@ def migrate_chat(db: Database, old: int, new: int) -> None:
             update(ChatWatchlist).where(ChatWatchlist.chat_id == old).values(chat_id=new)
         )
         old_chat, new_chat = session.get(Chat, old), session.get(Chat, new)
-        if old_chat is not None and new_chat is None:
+        if old_chat is None:
+            old_chat = Chat(chat_id=old, kind="group")
+            session.add(old_chat)
+        if new_chat is None:
             session.add(
                 Chat(
                     chat_id=new,
-                    paused=old_chat.paused,
+                    paused=bool(old_chat.paused),
                     gone=False,
-                    digest=old_chat.digest,
+                    digest=old_chat.digest or "off",
                     kind="supergroup",
                     last_digest_at=old_chat.last_digest_at,
                 )
             )
+        old_chat.moved_to = new  # watchlists that list the old id are matched to the new one
         taken = set(
             session.scalars(
                 select(OutboxRow.article_id).where(

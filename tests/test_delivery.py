@@ -180,6 +180,38 @@ def test_migrated_group_keeps_its_subscriptions_settings_and_watchlists(
     ]
 
 
+def test_a_group_the_yaml_lists_is_followed_to_its_supergroup_whose_pause_holds(
+    bot_api: FakeBotApi, tmp_path: Path
+) -> None:
+    """The operator's watchlist still names the old group: later alerts go straight to the
+    supergroup, and the supergroup's own settings (a pause) apply to them."""
+    room = Newsroom.create(tmp_path, [iraq_watchlist([OLD_GROUP])])
+    stories(room, 1, 1)
+    room.match()
+    bot_api.fail_next(
+        "sendMessage",
+        status=400,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=NEW_SUPERGROUP,
+        chat_id=OLD_GROUP,
+    )
+    asyncio.run(deliver(bot_api, room))
+
+    stories(room, 2, 1)
+    room.match()
+    asyncio.run(deliver(bot_api, room))
+    assert story_numbers(bot_api.messages_to(NEW_SUPERGROUP)) == [1, 2]
+    asked_old = [c for c in bot_api.calls("sendMessage") if int(c["chat_id"]) == OLD_GROUP]
+    assert len(asked_old) == 1  # only the call that learned of the move
+
+    asyncio.run(room.backend().set_paused(NEW_SUPERGROUP, True))
+    stories(room, 3, 1)
+    room.match()
+    asyncio.run(deliver(bot_api, room))
+    assert story_numbers(bot_api.messages_to(NEW_SUPERGROUP)) == [1, 2]
+    assert statuses(room) == {"sent": 2}
+
+
 def test_a_message_telegram_refuses_is_not_retried_in_a_loop(
     bot_api: FakeBotApi, tmp_path: Path
 ) -> None:

@@ -176,6 +176,8 @@ class Chat(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str | None] = mapped_column(String(16))  # private, group, supergroup, channel
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The supergroup this group became: the operator's YAML may still list the old id.
+    moved_to: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Subscription(Base):
