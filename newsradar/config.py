@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
@@ -247,7 +248,12 @@ class Config:
     watchlists: tuple[Watchlist, ...]
 
     def outlet(self, outlet_id: str) -> Outlet | None:
-        return next((o for o in self.outlets if o.id == outlet_id), None)
+        return self._outlets_by_id.get(outlet_id)
+
+    @cached_property
+    def _outlets_by_id(self) -> dict[str, Outlet]:
+        """Looked up once per outlet and alert: a scan would make a cycle quadratic."""
+        return {o.id: o for o in self.outlets}
 
     @property
     def enabled_outlets(self) -> tuple[Outlet, ...]:

@@ -18,10 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from crawler.spiders.outlet import OutletRun
 from newsradar.config import Config
 from newsradar.notices import add_notice
 from newsradar.storage import Database, OutletHealth, utcnow
+from newsradar.store import BATCH
 from notifier.render import html_to_plain
 
 log = logging.getLogger("newsradar.health")
@@ -57,8 +61,9 @@ def record_health(
     now = utcnow()
     notices: list[Notice] = []
     with db.session() as session, session.begin():
+        known = _load(session, list(runs))
         for run in runs.values():
-            health = session.get(OutletHealth, run.outlet_id)
+            health = known.get(run.outlet_id)
             if health is None:
                 health = OutletHealth(
                     outlet_id=run.outlet_id,
@@ -77,6 +82,17 @@ def record_health(
             "outlet health: %s", html_to_plain(notice.text)
         )
     return notices
+
+
+def _load(session: Session, outlet_ids: list[str]) -> dict[str, OutletHealth]:
+    """The outlets' health rows, a few queries for all of them (not one each: with a thousand
+    outlets, loading them one by one cost as much as the crawl that found nothing new)."""
+    rows: dict[str, OutletHealth] = {}
+    for start in range(0, len(outlet_ids), BATCH):
+        batch = outlet_ids[start : start + BATCH]
+        for row in session.scalars(select(OutletHealth).where(OutletHealth.outlet_id.in_(batch))):
+            rows[row.outlet_id] = row
+    return rows
 
 
 def _update(health: OutletHealth, run: OutletRun, config: Config, now: datetime) -> list[Notice]:
