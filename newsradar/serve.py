@@ -2,10 +2,10 @@
 
 One event loop (see `newsradar.loop`) runs all of it: the scheduler starts each outlet's crawl on
 its own schedule, articles are matched as soon as a crawl has stored them (and once more when it
-ends), a delivery loop drains the outbox at
-Telegram's pace, the bot answers commands, the config directory is watched for edits, and
-/metrics and /healthz are served on a local port. SIGTERM or SIGINT stops scheduling, gives the
-running crawls and sends a bounded time to finish, and leaves everything else in the outbox.
+ends), delivery rounds drain the outbox at Telegram's pace, the bot answers commands, the config
+directory is watched for edits, and /metrics and /healthz are served on a local port. SIGTERM or
+SIGINT stops scheduling, gives the running crawls and sends a bounded time to finish, and leaves
+everything else in the outbox.
 """
 
 from __future__ import annotations
