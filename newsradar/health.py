@@ -86,11 +86,22 @@ def record_health(
 
 def _load(session: Session, outlet_ids: list[str]) -> dict[str, OutletHealth]:
     """The outlets' health rows, a few queries for all of them (not one each: with a thousand
-    outlets, loading them one by one cost as much as the crawl that found nothing new)."""
+    outlets, loading them one by one cost as much as the crawl that found nothing new).
+
+    The rows are locked until the transaction ends (on PostgreSQL; SQLite has one writer at a
+    time anyway): workers recording the same outlet at once take turns, so neither's counts
+    overwrite the other's. Locked in id order, so two workers never wait on each other."""
     rows: dict[str, OutletHealth] = {}
-    for start in range(0, len(outlet_ids), BATCH):
-        batch = outlet_ids[start : start + BATCH]
-        for row in session.scalars(select(OutletHealth).where(OutletHealth.outlet_id.in_(batch))):
+    ordered = sorted(outlet_ids)
+    for start in range(0, len(ordered), BATCH):
+        batch = ordered[start : start + BATCH]
+        query = (
+            select(OutletHealth)
+            .where(OutletHealth.outlet_id.in_(batch))
+            .order_by(OutletHealth.outlet_id)
+            .with_for_update()
+        )
+        for row in session.scalars(query):
             rows[row.outlet_id] = row
     return rows
 

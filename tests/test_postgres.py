@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -20,8 +21,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text, update
 
 from crawler.dedupe import fingerprint
+from crawler.spiders.outlet import OutletRun
+from newsradar.config import Config, CrawlSettings, Outlet
+from newsradar.health import record_health
 from newsradar.outbox import CLAIM_TIMEOUT, claim, release
-from newsradar.storage import Article, Database, OutboxRow, utcnow
+from newsradar.storage import Article, Database, OutboxRow, OutletHealth, utcnow
 from newsradar.storage.db import MIGRATIONS
 from newsradar.storage.models import Base
 from tests.conftest import Workspace
@@ -142,6 +146,38 @@ def test_two_processes_matching_at_once_never_queue_an_alert_twice(
         with db.session() as session:
             rows = session.execute(select(OutboxRow.article_id, OutboxRow.chat_id)).all()
         assert len(rows) == len(set(rows)) == 2 * count
+    finally:
+        db.close()
+
+
+def test_two_workers_recording_one_outlets_health_at_once_lose_no_count(pg_url: str) -> None:
+    """A worker records an outlet's crawl while another holds the outlet's row mid-update: the
+    first waits for it and adds to what it wrote, instead of overwriting it with a stale sum."""
+    outlet = Outlet(id="wp", name="WP", feeds=["http://127.0.0.2/feed/"])
+    config = Config(Path("config"), CrawlSettings(), (outlet,), ())
+    db = Database(pg_url)
+    try:
+        record_health(db, {"wp": OutletRun("wp", sources_ok=1, articles=1)}, config)
+        with db.engine.connect() as other:
+            held = other.begin()
+            other.execute(
+                select(OutletHealth).where(OutletHealth.outlet_id == "wp").with_for_update()
+            )
+            worker = threading.Thread(
+                target=record_health,
+                args=(db, {"wp": OutletRun("wp", sources_ok=1, articles=2)}, config),
+            )
+            worker.start()
+            time.sleep(0.5)  # the worker reads the row now, unless it has to wait for it
+            other.execute(
+                update(OutletHealth)
+                .where(OutletHealth.outlet_id == "wp")
+                .values(articles_total=OutletHealth.articles_total + 10)
+            )
+            held.commit()
+            worker.join(timeout=10)
+        with db.session() as session:
+            assert session.get(OutletHealth, "wp").articles_total == 13  # type: ignore[union-attr]
     finally:
         db.close()
 
