@@ -311,6 +311,10 @@ class Service:
             return
         self.metrics.alerts_sent.inc(report.sent)
         self.metrics.alerts_failed.inc(report.failed)
+        if report.sent:
+            # Alerts queued meanwhile for the chats this round held were left to it: another
+            # round takes them now, not at the next tick.
+            self.deliver_now.set()
 
     def _pending(self) -> int:
         with self.db.session() as session:

@@ -6,7 +6,7 @@ import urllib.error
 import urllib.request
 
 from bench.outlets import SyntheticOutlets, address, index_of, make_article
-from bench.telegram_figures import _max_in_window
+from bench.telegram_figures import _crawl_start, _max_in_window
 from crawler.dedupe import fingerprint
 
 
@@ -47,3 +47,16 @@ def test_addresses_round_trip_and_articles_are_distinct_stories() -> None:
 def test_window_counts_the_busiest_second() -> None:
     assert _max_in_window([0.0, 0.5, 0.99, 1.0, 1.5], 1.0) == 3
     assert _max_in_window([], 1.0) == 0
+
+
+def test_a_crawl_starts_at_its_first_request_after_the_last_pause_before_the_page() -> None:
+    log = [
+        (0.0, "/feed/"),
+        (1.2, "/sitemap.xml"),
+        (60.0, "/feed/"),
+        (61.1, "/sitemap.xml"),
+        (62.0, "/2026/11/21/probe/"),
+        (120.0, "/feed/"),
+    ]
+    assert _crawl_start(log, "/2026/11/21/probe/") == 60.0
+    assert _crawl_start(log, "/never-fetched/") is None

@@ -67,6 +67,8 @@ class SampleSite:
         self._lock = threading.Lock()
         self._requests: collections.Counter[str] = collections.Counter()
         self._statuses: collections.Counter[tuple[str, int]] = collections.Counter()
+        # The latest requests: when each came (time.monotonic()) and for which path.
+        self._request_log: collections.deque[tuple[float, str]] = collections.deque(maxlen=10_000)
         # Per path: the body's ETag and when that body was first served (its Last-Modified).
         self._versions: dict[str, tuple[str, int]] = {}
         self.user_agents: set[str] = set()  # every User-Agent that asked, to check honesty
@@ -108,9 +110,15 @@ class SampleSite:
         with self._lock:
             return collections.Counter(self._statuses)
 
+    def request_log(self) -> list[tuple[float, str]]:
+        """(time.monotonic(), path) of the latest requests, oldest first: for timing crawls."""
+        with self._lock:
+            return list(self._request_log)
+
     def respond(self, path: str) -> Response:
         with self._lock:
             self._requests[path] += 1
+            self._request_log.append((time.monotonic(), path))
         override = self.override
         if override is not None:
             response = override(self, path)
