@@ -23,14 +23,16 @@ fingerprint), so it never alerts twice.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import struct
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from scrapy.crawler import Crawler
-from sqlalchemy import and_, bindparam, delete, insert, literal, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -141,6 +143,7 @@ class ArticleStore:
             prepared.append((item, fingerprint(item.text), urls))
         try:
             with self.db.session() as session, session.begin():
+                _lock_fingerprints(session, [entry[1] for entry in prepared])
                 stored = [self._add(session, *entry, now) for entry in prepared]
         except IntegrityError:
             if len(items) > 1:
@@ -194,6 +197,28 @@ _SAME_ARTICLE = select(Article.id, Article.canonical_url, Article.fingerprint, A
         *(getattr(Article, f"fp_band{i}") == bindparam(f"band{i}") for i in range(4)),
     )
 )
+
+
+# Namespace of the advisory locks taken on fingerprints (pg_advisory_xact_lock(namespace, key)).
+_FINGERPRINT_LOCKS = struct.unpack(">i", hashlib.sha256(b"newsradar:article-print").digest()[:4])[0]
+_LEAD_KEYS = 4 << 16  # band keys are band index << 16 | band value; lead keys come after
+_LOCK_KEYS = text(
+    "SELECT pg_advisory_xact_lock(:namespace, k) FROM unnest(CAST(:keys AS integer[])) AS k"
+)
+
+
+def _lock_fingerprints(session: Session, prints: Sequence[Fingerprint]) -> None:
+    """On PostgreSQL, hold a lock per fingerprint band and lead until the transaction ends.
+
+    Two workers storing the same story under two URLs at once would each find no stored copy
+    and both insert it; near copies share a band or their lead, so the second waits for the
+    first and then finds it. Keys are taken in order, so two stores never wait on each other.
+    SQLite has one writer at a time and needs none of this."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = {(i << 16) | band for p in prints for i, band in enumerate(p.bands)}
+    keys |= {_LEAD_KEYS + int(p.lead[:7], 16) for p in prints}
+    session.execute(_LOCK_KEYS, {"namespace": _FINGERPRINT_LOCKS, "keys": sorted(keys)})
 
 
 def _same_article(session: Session, canonical: str, print_: Fingerprint) -> int | None:

@@ -28,9 +28,12 @@ from newsradar.outbox import CLAIM_TIMEOUT, claim, release
 from newsradar.storage import Article, Database, OutboxRow, OutletHealth, utcnow
 from newsradar.storage.db import MIGRATIONS
 from newsradar.storage.models import Base
+from newsradar.store import ArticleStore, BackfillPolicy, _lock_fingerprints
 from tests.conftest import Workspace
+from tests.support import SEEDS
 from tests.support.botapi import FakeBotApi
 from tests.test_run_once import IRAQ_ALERTS, PRIVATE, WATCHLISTS, _titles
+from tests.test_storage import _item
 
 
 def test_migrations_create_exactly_the_models_schema(pg_url: str) -> None:
@@ -178,6 +181,32 @@ def test_two_workers_recording_one_outlets_health_at_once_lose_no_count(pg_url: 
             worker.join(timeout=10)
         with db.session() as session:
             assert session.get(OutletHealth, "wp").articles_total == 13  # type: ignore[union-attr]
+    finally:
+        db.close()
+
+
+def test_one_story_stored_by_two_workers_at_once_under_two_urls_is_stored_once(
+    pg_url: str,
+) -> None:
+    """A worker stores a story and has not committed yet; another stores the same story found
+    under a second URL. The second waits for the first and recognises its copy."""
+    text_ = (SEEDS / "001_f0e448838c8e65df.txt").read_text(encoding="utf-8")
+    first = _item("https://rs.example/story/", text_, utcnow())
+    second = _item("https://rs.example/?p=123", text_, utcnow())
+    db = Database(pg_url)
+    store = ArticleStore(db, BackfillPolicy({"rs": timedelta(days=1)}, frozenset()))
+    try:
+        with db.session() as session, session.begin():
+            _lock_fingerprints(session, [fingerprint(first.text)])
+            store._add(session, first, fingerprint(first.text), {first.url}, utcnow())
+            results: list[object] = []
+            worker = threading.Thread(target=lambda: results.extend(store.add_many([second])))
+            worker.start()
+            time.sleep(0.5)  # the other worker checks for a copy now, unless it has to wait
+        worker.join(timeout=10)
+        assert results == [None]
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Article)) == 1
     finally:
         db.close()
 
