@@ -57,6 +57,17 @@ async def deliver(server: FakeBotApi, room: Newsroom, **options: Any) -> Deliver
         return await deliver_pending(room.db, room.config, sender, **options)
 
 
+def upgrade_to_supergroup(server: FakeBotApi) -> None:
+    """The next message to OLD_GROUP is refused: it became NEW_SUPERGROUP."""
+    server.fail_next(
+        "sendMessage",
+        status=400,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=NEW_SUPERGROUP,
+        chat_id=OLD_GROUP,
+    )
+
+
 def story_numbers(messages: list[dict]) -> list[int]:
     """The stories each message names (an alert names its story in title and snippet)."""
     return [int(n) for m in messages for n in dict.fromkeys(TITLE.findall(m["plain_text"]))]
@@ -125,13 +136,7 @@ def test_faults_lose_nothing_and_send_nothing_twice(bot_api: FakeBotApi, tmp_pat
     bot_api.fail_next(
         "sendMessage", status=403, description="Forbidden: bot was blocked", chat_id=BLOCKED
     )
-    bot_api.fail_next(
-        "sendMessage",
-        status=400,
-        description="Bad Request: group chat was upgraded to a supergroup chat",
-        migrate_to_chat_id=NEW_SUPERGROUP,
-        chat_id=OLD_GROUP,
-    )
+    upgrade_to_supergroup(bot_api)
 
     first = asyncio.run(deliver(bot_api, room))
     second = asyncio.run(deliver(bot_api, room))  # whatever had to wait goes now
@@ -160,13 +165,7 @@ def test_migrated_group_keeps_its_subscriptions_settings_and_watchlists(
     asyncio.run(backend.set_paused(OLD_GROUP, False))
     stories(room, 1, 2)
     room.match()
-    bot_api.fail_next(
-        "sendMessage",
-        status=400,
-        description="Bad Request: group chat was upgraded to a supergroup chat",
-        migrate_to_chat_id=NEW_SUPERGROUP,
-        chat_id=OLD_GROUP,
-    )
+    upgrade_to_supergroup(bot_api)
 
     asyncio.run(deliver(bot_api, room))
 
@@ -188,13 +187,7 @@ def test_a_group_the_yaml_lists_is_followed_to_its_supergroup_whose_pause_holds(
     room = Newsroom.create(tmp_path, [iraq_watchlist([OLD_GROUP])])
     stories(room, 1, 1)
     room.match()
-    bot_api.fail_next(
-        "sendMessage",
-        status=400,
-        description="Bad Request: group chat was upgraded to a supergroup chat",
-        migrate_to_chat_id=NEW_SUPERGROUP,
-        chat_id=OLD_GROUP,
-    )
+    upgrade_to_supergroup(bot_api)
     asyncio.run(deliver(bot_api, room))
 
     stories(room, 2, 1)
