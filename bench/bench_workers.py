@@ -22,11 +22,11 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.frontier_scheduler import clear, enqueue_discovery, frontier_counts
 from newsradar.config import load_config
-from newsradar.crawl import outlet_spec
+from newsradar.database import Database
 from newsradar.demo.server import SampleOutlets
-from newsradar.frontier import clear, enqueue_discovery, frontier_counts
-from newsradar.storage import Database
+from newsradar.processes.crawling import outlet_spec
 from tests.conftest import Workspace
 from tests.support.pg import create_database, drop_database, require_server
 from tests.test_scale import CHATS, KEYWORD, Cluster, publish_articles, wait_until_done

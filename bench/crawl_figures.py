@@ -25,7 +25,7 @@ from bench.population import populate
 from bench.report import Section, fit_line, median, rounded
 from bench.runonce import Run, Workspace
 from crawler.extract import extract_article
-from newsradar.storage import Article, Database, OutboxRow, utcnow
+from newsradar.database import Article, Database, OutboxRow, utcnow
 
 IDLE_CPU_TARGET_MS = 3.0
 GROWTH_TOLERANCE = 1.25

@@ -28,14 +28,14 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-import crawler.pipelines
+import crawler.extract_pipeline
 from crawler.extract import ExtractedArticle, extract_article
-from newsradar import loop
 from newsradar.config import Config, load_config
-from newsradar.crawl import crawl_runner, scrapy_settings
-from newsradar.cycle import cycle
+from newsradar.database import Database
+from newsradar.processes import event_loop
+from newsradar.processes.crawling import crawl_runner, scrapy_settings
+from newsradar.processes.run_once import cycle
 from newsradar.settings import Settings
-from newsradar.storage import Database
 
 
 class PairedExtraction:
@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
         rounds = []
         for url, db in zip(database_urls, databases, strict=True):
             paired = PairedExtraction(extract_article)
-            crawler.pipelines.extract_article = paired  # type: ignore[assignment]
+            crawler.extract_pipeline.extract_article = paired  # type: ignore[assignment]
             cpu, wall = time.process_time(), time.perf_counter()
             report = await cycle(config, settings(url), db, out=printed, print_only=True)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -95,11 +95,11 @@ def main(argv: list[str]) -> int:
                     "extraction_alone_cpu_s": paired.cpu_s,
                 }
             )
-        crawler.pipelines.extract_article = extract_article
+        crawler.extract_pipeline.extract_article = extract_article
         return rounds, await _fetching_alone(config, [url for url, _ in pages])
 
     try:
-        rounds, fetching = loop.run(measured)
+        rounds, fetching = event_loop.run(measured)
     finally:
         for db in databases:
             db.close()

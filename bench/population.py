@@ -18,8 +18,8 @@ from sqlalchemy import insert
 from bench.outlets import _paragraphs
 from bench.runonce import Workspace
 from crawler.dedupe import fingerprint
+from newsradar.database import Article, SeenUrl, utcnow
 from newsradar.demo.content import SAMPLE_ARTICLES
-from newsradar.storage import Article, SeenUrl, utcnow
 
 BATCH = 2_000
 OLD_OUTLETS = 300  # outlets the stored articles came from (not those of the crawl measured)

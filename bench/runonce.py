@@ -19,7 +19,7 @@ import yaml
 from sqlalchemy import insert
 
 from bench.outlets import WATCHLIST_QUERIES
-from newsradar.storage import Chat, Database, utcnow
+from newsradar.database import Chat, Database, utcnow
 
 NEWSRADAR = Path(sys.executable).with_name("newsradar")
 # Compiled bytecode for the measured processes, kept outside the source tree and the virtualenv.

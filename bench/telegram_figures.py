@@ -26,8 +26,8 @@ from bench.crawl_figures import scratch
 from bench.outlets import make_article
 from bench.report import Section, median, rounded
 from bench.runonce import NEWSRADAR, Workspace
+from newsradar.database import Article, OutboxRow, utcnow
 from newsradar.demo.server import SampleOutlets
-from newsradar.storage import Article, OutboxRow, utcnow
 from tests.support.botapi import FakeBotApi
 
 TOKEN = "123456:BENCH-token"

@@ -9,9 +9,9 @@ holding most of the paragraph text), whitespace that only a soon-removed element
 outside it, the parts of a body split around ads are joined, the container is kept from being
 discarded for a boilerplate-looking class name and marked as the article on div-only pages, and
 blocks made of link text alone (teasers, promotions) are dropped. After it: the outlet's learned
-template paragraphs (crawler.template), the repeated headline and dek, and boilerplate paragraphs
-(newsletter boxes, photo credits, author bios, quote widgets, page anchors) go. What the page
-declares about itself (title, author, date, language, canonical URL) is read first, by
+template paragraphs (crawler.page_template), the repeated headline and dek, and boilerplate
+paragraphs (newsletter boxes, photo credits, author bios, quote widgets, page anchors) go. What
+the page declares about itself (title, author, date, language, canonical URL) is read first, by
 crawler.metadata.
 """
 
@@ -30,7 +30,7 @@ from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
 from crawler.metadata import date_in_url, read_metadata
-from crawler.text import normalize
+from crawler.normalize import normalize
 
 # Boilerplate containers recognisable by their markup on many sites; pruned before extraction.
 # Raw-markup words that tell whether the (costlier) tree searches below can match at all.
@@ -106,7 +106,7 @@ class ExtractedArticle:
     text: str
 
 
-# A per-outlet filter of paragraphs (the outlet's learned template); see crawler.template.
+# A per-outlet filter of paragraphs (the outlet's learned template); see crawler.page_template.
 ParagraphFilter = Callable[[list[str]], list[str]]
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from newsradar.config import Watchlist
-from newsradar.storage import (
+from newsradar.database import (
     Article,
     Chat,
     ChatWatchlist,

@@ -35,10 +35,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from newsradar import outbox
 from newsradar.config import Config
-from newsradar.outbox import CLAIM_TIMEOUT
-from newsradar.storage import (
+from newsradar.database import (
     Article,
     Chat,
     ChatWatchlist,
@@ -46,8 +44,10 @@ from newsradar.storage import (
     Mute,
     OutboxRow,
     Subscription,
+    outbox_claims,
     utcnow,
 )
+from newsradar.database.outbox_claims import CLAIM_TIMEOUT
 from notifier.bot.buttons import alert_keyboard
 from notifier.render import (
     AlertView,
@@ -132,7 +132,7 @@ async def deliver_pending(
             *(_deliver_chat(db, sender, plan, report, plain, now, burst_seconds) for plan in plans)
         )
     finally:
-        outbox.release(db, claim)
+        outbox_claims.release(db, claim)
     return report
 
 
@@ -171,8 +171,8 @@ def _claim(db: Database, claim: str, now: datetime, config: Config, plain: bool)
         if kind != "alert" or _alerts_due(chat, now):
             wanted.append(row_id)
     for holder in dead:
-        outbox.release(db, holder)
-    outbox.claim(db, claim, candidates=wanted, now=clock, timeout=CLAIM_TIMEOUT)
+        outbox_claims.release(db, holder)
+    outbox_claims.claim(db, claim, candidates=wanted, now=clock, timeout=CLAIM_TIMEOUT)
     with db.session() as session:
         rows = session.execute(
             select(OutboxRow, Article)

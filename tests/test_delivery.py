@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from newsradar.database import Chat, OutboxRow, utcnow
 from newsradar.delivery import CLAIM_TIMEOUT, DeliveryReport, deliver_pending
-from newsradar.storage import Chat, OutboxRow, utcnow
 from notifier.render import DigestItem, DigestSection, render_digest, utf16_length
 from notifier.sender import StdoutSender, TelegramSender
 from tests.support.botapi import FakeBotApi

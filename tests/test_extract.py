@@ -10,11 +10,11 @@ import pytest
 from scrapy.utils.test import get_crawler
 
 from crawler.extract import ExtractedArticle, extract_article
+from crawler.extract_pipeline import ExtractPipeline
 from crawler.items import ArticleItem
-from crawler.outlet import OutletSpec
-from crawler.pipelines import ExtractPipeline
-from crawler.spiders.outlet import OutletSpider
-from crawler.template import OutletTemplate
+from crawler.outlet_spec import OutletSpec
+from crawler.page_template import OutletTemplate
+from crawler.spiders.outlet_spider import OutletSpider
 from newsradar.demo import SAMPLE_ARTICLES, SampleArticle, SampleOutlets
 
 NOW = datetime(2024, 1, 5, 12, 0, tzinfo=UTC)

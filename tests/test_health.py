@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.spiders.outlet import OutletRun
+from crawler.spiders.outlet_spider import OutletRun
 from newsradar.config import Config, CrawlSettings, Outlet
-from newsradar.health import extraction_broken, record_health
-from newsradar.storage import Database, OutboxRow, OutletHealth
+from newsradar.database import Database, OutboxRow, OutletHealth
+from newsradar.operations.outlet_health import extraction_broken, record_health
 
 OPERATORS = (7, -1009)
 

@@ -21,14 +21,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text, update
 
 from crawler.dedupe import fingerprint
-from crawler.spiders.outlet import OutletRun
+from crawler.spiders.outlet_spider import OutletRun
 from newsradar.config import Config, CrawlSettings, Outlet
-from newsradar.health import record_health
-from newsradar.outbox import CLAIM_TIMEOUT, claim, release
-from newsradar.storage import Article, Database, OutboxRow, OutletHealth, utcnow
-from newsradar.storage.db import MIGRATIONS
-from newsradar.storage.models import Base
-from newsradar.store import ArticleStore, BackfillPolicy, _lock_fingerprints
+from newsradar.database import Article, Database, OutboxRow, OutletHealth, utcnow
+from newsradar.database.article_store import ArticleStore, BackfillPolicy, _lock_fingerprints
+from newsradar.database.engine import MIGRATIONS
+from newsradar.database.models import Base
+from newsradar.database.outbox_claims import CLAIM_TIMEOUT, claim, release
+from newsradar.operations.outlet_health import record_health
 from tests.conftest import Workspace
 from tests.support import SEEDS
 from tests.support.botapi import FakeBotApi
@@ -93,7 +93,7 @@ MATCHER = """
 import sys, time
 from newsradar.alerts import AlertQueue
 from newsradar.config import load_config
-from newsradar.storage import Database
+from newsradar.database import Database
 config_dir, url, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
 db = Database(url)
 queue = AlertQueue(db, load_config(config_dir).watchlists)

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from newsradar.config import ConfigError, load_config
-from newsradar.reload import ConfigWatcher
+from newsradar.processes.config_reload import ConfigWatcher
 from notifier.query import parse_query
 from tests.conftest import Workspace
 

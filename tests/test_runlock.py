@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from newsradar.runlock import RunLockBusy, run_lock
+from newsradar.processes.run_lock import RunLockBusy, run_lock
 
 HOLDER = """
 import sys, time
-from newsradar.runlock import run_lock
+from newsradar.processes.run_lock import run_lock
 with run_lock(sys.argv[1], wait=0):
     print("held", flush=True)
     time.sleep(120)

@@ -25,10 +25,10 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from crawler.frontier_scheduler import Keys, clear, frontier_counts
+from newsradar.database import Article, Database, MatchRow, OutboxRow
 from newsradar.demo.content import SampleArticle
 from newsradar.demo.server import SampleOutlets
-from newsradar.frontier import Keys, clear, frontier_counts
-from newsradar.storage import Article, Database, MatchRow, OutboxRow
 from tests.conftest import NEWSRADAR, Workspace
 
 REDIS_ENV = "NEWSRADAR_TEST_REDIS_URL"

@@ -1,4 +1,4 @@
-"""The order in which waiting requests leave for the downloader (crawler.scheduling)."""
+"""The order in which waiting requests leave for the downloader (crawler.host_queue)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from scrapy.core.downloader import Slot
 from scrapy.squeues import FifoMemoryQueue
 from scrapy.utils.test import get_crawler
 
-from crawler.scheduling import IdleHostFirstQueue
+from crawler.host_queue import IdleHostFirstQueue
 
 
 def _queue() -> tuple[IdleHostFirstQueue, object]:

@@ -19,7 +19,7 @@ import yaml
 from newsradar.config import Outlet
 from newsradar.demo.content import SampleArticle
 from newsradar.demo.server import SampleOutlets
-from newsradar.serve import MAX_SPREAD, first_run_delay, outlet_trigger
+from newsradar.processes.serve import MAX_SPREAD, first_run_delay, outlet_trigger
 from tests.conftest import NEWSRADAR, Workspace
 from tests.support import hostile
 from tests.support.botapi import FakeBotApi

@@ -7,7 +7,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from newsradar.serve import ServeOptions, Service
+from newsradar.processes.serve import ServeOptions, Service
 from newsradar.settings import Settings
 from notifier.sender import TelegramSender
 from tests.support.botapi import FakeBotApi

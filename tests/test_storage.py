@@ -13,11 +13,11 @@ from sqlalchemy import func, inspect, select
 
 from crawler.dedupe import canonical_url
 from crawler.items import ArticleItem
-from crawler.outlet import OutletSpec
-from crawler.spiders.outlet import OutletSpider
-from newsradar.storage import Article, Database, SeenUrl
-from newsradar.storage.models import Base
-from newsradar.store import ArticleStore, BackfillPolicy, StorePipeline
+from crawler.outlet_spec import OutletSpec
+from crawler.spiders.outlet_spider import OutletSpider
+from newsradar.database import Article, Database, SeenUrl
+from newsradar.database.article_store import ArticleStore, BackfillPolicy, StorePipeline
+from newsradar.database.models import Base
 from tests.support import SEEDS
 
 NOW = datetime.now(UTC)

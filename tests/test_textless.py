@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from newsradar.store import TEXTLESS_RETRY
+from newsradar.database.article_store import TEXTLESS_RETRY
 from tests.conftest import Workspace
 from tests.support.hostile import HostileHandler, HostileSite, article_html, page
 from tests.test_run_once import WATCHLISTS as ALL_WATCHLISTS

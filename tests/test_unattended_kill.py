@@ -17,7 +17,7 @@ from pathlib import Path
 
 from newsradar.demo.content import SAMPLE_ARTICLES
 from newsradar.demo.server import Response, SampleOutlets, SampleSite
-from newsradar.runlock import EXIT_BUSY
+from newsradar.processes.run_lock import EXIT_BUSY
 from tests.conftest import NEWSRADAR, Workspace
 from tests.support.botapi import FakeBotApi
 from tests.test_run_once import GROUP, IRAQ_ALERTS, PRIVATE, UKRAINE_READER, WATCHLISTS, WP_ONLY

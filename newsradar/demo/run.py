@@ -12,12 +12,12 @@ from pathlib import Path
 
 import yaml
 
-from newsradar import loop
 from newsradar.config import ConfigError, load_config
-from newsradar.cycle import cycle
+from newsradar.database import Database
 from newsradar.demo.server import SampleOutlets
+from newsradar.processes import event_loop
+from newsradar.processes.run_once import cycle
 from newsradar.settings import Settings
-from newsradar.storage import Database
 
 WATCHLISTS = Path(__file__).with_name("watchlists.yaml")
 
@@ -48,7 +48,9 @@ def run_demo(verbose: bool = False) -> int:
         db = Database(settings.database_url)
         try:
             level = "INFO" if verbose else "WARNING"
-            report = loop.run(lambda: cycle(config, settings, db, print_only=True, log_level=level))
+            report = event_loop.run(
+                lambda: cycle(config, settings, db, print_only=True, log_level=level)
+            )
         finally:
             db.close()
     stored = sum(run.articles for run in report.runs.values())

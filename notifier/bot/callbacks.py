@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 from notifier.bot.backend import BotBackend, LeaveResult, parse_personal_id
 from notifier.bot.buttons import MUTE, parse_callback
 from notifier.bot.guards import group_admins_only
-from notifier.bot.text import when
+from notifier.bot.replies import when
 
 MUTE_FOR = timedelta(days=1)
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from notifier.bot.backend import BotBackend
-from notifier.bot.text import esc, fit_lines, when
+from notifier.bot.replies import esc, fit_lines, when
 from notifier.render import shorten_words
 
 REFUSAL = "Sorry, that command is only for the operators of this bot."

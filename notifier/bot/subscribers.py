@@ -17,7 +17,7 @@ from notifier.bot.backend import (
     personal_id,
 )
 from notifier.bot.guards import group_admins_only
-from notifier.bot.text import esc, fit_lines, when
+from notifier.bot.replies import esc, fit_lines, when
 from notifier.matcher import Matcher
 from notifier.query import Query, QueryError, parse_query
 from notifier.render import shorten_words

@@ -17,8 +17,8 @@ from telegram.ext import Application
 
 from newsradar.alerts import AlertQueue
 from newsradar.config import Config, load_config
-from newsradar.storage import Article, Database, utcnow
-from newsradar.subscribers import DatabaseBackend
+from newsradar.database import Article, Database, utcnow
+from newsradar.database.bot_backend import DatabaseBackend
 from notifier.bot import build_bot
 from tests.support.botapi import FakeBotApi
 

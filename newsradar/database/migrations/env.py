@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from newsradar.storage.models import Base
+from newsradar.database.models import Base
 
 target_metadata = Base.metadata
 

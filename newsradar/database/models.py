@@ -96,7 +96,8 @@ class SeenUrl(Base):
 
 
 class TextlessPage(Base):
-    """A page fetched without article text, waiting to be fetched again (see newsradar.store)."""
+    """A page fetched without article text, waiting to be fetched again (see
+    newsradar.database.article_store)."""
 
     __tablename__ = "textless_pages"
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from newsradar.storage import Database, OutboxRow, utcnow
+from newsradar.database import Database, OutboxRow, utcnow
 
 CLAIM_TIMEOUT = timedelta(minutes=15)  # a sender holding a chat longer than this has died
 _CHUNK = 500

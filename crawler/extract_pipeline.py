@@ -11,13 +11,13 @@ from scrapy.exceptions import DropItem
 from crawler.dedupe import canonical_url
 from crawler.extract import extract_article
 from crawler.items import ArticleItem
-from crawler.template import OutletTemplate
+from crawler.page_template import OutletTemplate
 
 
 class ExtractPipeline:
     """Page HTML -> title, author, date, language and body text; pages without text are dropped.
 
-    Each outlet's learned template (see crawler.template) lives as long as the spider's
+    Each outlet's learned template (see crawler.page_template) lives as long as the spider's
     `templates` mapping: a long-running process hands the same one to every crawl. The CPU time
     spent extracting is added to the crawl's stats as `newsradar/extraction_seconds`.
     """

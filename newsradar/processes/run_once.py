@@ -6,13 +6,13 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from crawler.spiders.outlet import OutletRun
+from crawler.spiders.outlet_spider import OutletRun
 from newsradar.alerts import AlertQueue, MatchReport
 from newsradar.config import Config
-from newsradar.crawl import crawl, crawl_runner
+from newsradar.database import Database
 from newsradar.delivery import DeliveryReport, deliver_pending
+from newsradar.processes.crawling import crawl, crawl_runner
 from newsradar.settings import Settings
-from newsradar.storage import Database
 from notifier.sender import StdoutSender, TelegramSender
 
 
@@ -32,7 +32,7 @@ async def cycle(
     print_only: bool = False,
     log_level: str = "WARNING",
 ) -> CycleReport:
-    """Run it inside `newsradar.loop.run`, whose event loop a process runs only once."""
+    """Run it inside `newsradar.processes.event_loop.run`: a process runs that event loop once."""
     runs = await crawl(
         crawl_runner(config, log_level),
         config,

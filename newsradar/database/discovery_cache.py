@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from crawler.spiders.outlet import Validators
-from newsradar.storage import Database, DiscoveryCache, RobotsCache, upsert, utcnow
+from crawler.spiders.outlet_spider import Validators
+from newsradar.database import Database, DiscoveryCache, RobotsCache, upsert, utcnow
 
 
 def load_validators(db: Database, outlet_ids: Collection[str]) -> dict[str, Validators]:

@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 
 from crawler.discovery import Candidate
 from crawler.items import ArticleItem
-from crawler.spiders.outlet import OutletSpider
+from crawler.spiders.outlet_spider import OutletSpider
 
 
 class FrontierSpider(OutletSpider):

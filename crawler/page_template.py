@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, deque
 
-from crawler.text import normalize
+from crawler.normalize import normalize
 
 # Pages of one outlet a paragraph must appear on before it counts as template.
 MIN_PAGES = 3

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from newsradar.config import Config, Watchlist
-from newsradar.storage import (
+from newsradar.database import (
     Article,
     Chat,
     ChatWatchlist,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newsradar.config import Config, ConfigError, load_config
-from newsradar.logs import setup_logging
+from newsradar.operations.log_setup import setup_logging
 from newsradar.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -111,21 +111,21 @@ def _load(settings: Settings) -> Config | None:
 
 
 def _run_once(args: argparse.Namespace, settings: Settings) -> int:
-    from newsradar import loop
-    from newsradar.cycle import cycle
-    from newsradar.storage import Database
+    from newsradar.database import Database
+    from newsradar.processes import event_loop
+    from newsradar.processes.run_once import cycle
 
     config = _load(settings)
     if config is None:
         return EXIT_CONFIG
-    from newsradar.runlock import EXIT_BUSY, RunLockBusy, run_lock
+    from newsradar.processes.run_lock import EXIT_BUSY, RunLockBusy, run_lock
 
     try:
         with run_lock(settings.database_url, wait=args.wait):
             db = Database(settings.database_url)
             try:
                 level = "INFO" if args.verbose else "WARNING"
-                report = loop.run(lambda: cycle(config, settings, db, log_level=level))
+                report = event_loop.run(lambda: cycle(config, settings, db, log_level=level))
             finally:
                 db.close()
     except RunLockBusy as busy:
@@ -148,9 +148,9 @@ def _run_once(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from newsradar import loop
-    from newsradar.serve import ServeOptions, Service
-    from newsradar.storage import Database
+    from newsradar.database import Database
+    from newsradar.processes import event_loop
+    from newsradar.processes.serve import ServeOptions, Service
 
     config = _load(settings)
     if config is None:
@@ -163,7 +163,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     db = Database(settings.database_url)
     try:
-        return loop.run(lambda: Service(settings, config, db, options).run())
+        return event_loop.run(lambda: Service(settings, config, db, options).run())
     finally:
         db.close()
 
@@ -210,7 +210,7 @@ def _extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _backtest(args: argparse.Namespace, settings: Settings) -> int:
-    from newsradar.backtest import backtest
+    from newsradar.operations.backtest import backtest
 
     config = _load(settings)
     if config is None:
@@ -219,7 +219,7 @@ def _backtest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
-    from newsradar.status import print_status
+    from newsradar.operations.status_table import print_status
 
     config = _load(settings)
     if config is None:
@@ -238,8 +238,8 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.redis_url:
         print("newsradar: worker needs NEWSRADAR_REDIS_URL (the shared frontier)", file=sys.stderr)
         return EXIT_CONFIG
-    from newsradar.storage import Database
-    from newsradar.worker import WorkerOptions, run_worker
+    from newsradar.database import Database
+    from newsradar.processes.worker import WorkerOptions, run_worker
 
     config = _load(settings)
     if config is None:

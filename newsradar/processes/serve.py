@@ -1,11 +1,11 @@
 """`newsradar serve`: the long-running service.
 
-One event loop (see `newsradar.loop`) runs all of it: the scheduler starts each outlet's crawl on
-its own schedule, articles are matched as soon as a crawl has stored them (and once more when it
-ends), delivery rounds drain the outbox at Telegram's pace, the bot answers commands, the config
-directory is watched for edits, and /metrics and /healthz are served on a local port. SIGTERM or
-SIGINT stops scheduling, gives the running crawls and sends a bounded time to finish, and leaves
-everything else in the outbox.
+One event loop (see `newsradar.processes.event_loop`) runs all of it: the scheduler starts each
+outlet's crawl on its own schedule, articles are matched as soon as a crawl has stored them (and
+once more when it ends), delivery rounds drain the outbox at Telegram's pace, the bot answers
+commands, the config directory is watched for edits, and /metrics and /healthz are served on a
+local port. SIGTERM or SIGINT stops scheduling, gives the running crawls and sends a bounded time
+to finish, and leaves everything else in the outbox.
 """
 
 from __future__ import annotations
@@ -31,18 +31,18 @@ from sqlalchemy import func, select
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from crawler.template import OutletTemplate
+from crawler.frontier_scheduler import DEFAULT_PREFIX, enqueue_discovery
+from crawler.page_template import OutletTemplate
 from newsradar.alerts import AlertQueue
 from newsradar.config import Config, ConfigError, Outlet, parse_duration
-from newsradar.crawl import crawl, crawl_runner, outlet_spec
+from newsradar.database import Database, OutboxRow
+from newsradar.database.bot_backend import DatabaseBackend
 from newsradar.delivery import deliver_pending
-from newsradar.frontier import DEFAULT_PREFIX, enqueue_discovery
-from newsradar.metrics import Metrics, start_http
-from newsradar.notices import queue_notice
-from newsradar.reload import ConfigWatcher
+from newsradar.operations.metrics import Metrics, start_http
+from newsradar.operations.operator_notices import queue_notice
+from newsradar.processes.config_reload import ConfigWatcher
+from newsradar.processes.crawling import crawl, crawl_runner, outlet_spec
 from newsradar.settings import Settings
-from newsradar.storage import Database, OutboxRow
-from newsradar.subscribers import DatabaseBackend
 from notifier.bot import build_bot
 from notifier.sender import Sender, StdoutSender, TelegramSender
 

@@ -6,8 +6,8 @@ Consecutive failures stay the last column, so that scripts can read them with `s
 from __future__ import annotations
 
 from newsradar.config import Config
+from newsradar.database import Database, OutletHealth
 from newsradar.settings import Settings
-from newsradar.storage import Database, OutletHealth
 
 
 def print_status(config: Config, settings: Settings) -> None:

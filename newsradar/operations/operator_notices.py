@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from newsradar.storage import Database, OutboxRow
+from newsradar.database import Database, OutboxRow
 
 
 def add_notice(session: Session, chats: Iterable[int], html: str) -> int:

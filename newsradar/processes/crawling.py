@@ -11,15 +11,20 @@ from urllib.parse import urlsplit
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
 
-from crawler.outlet import OutletSpec
-from crawler.spiders.outlet import OutletRun, OutletSpider
-from crawler.template import OutletTemplate
+from crawler.outlet_spec import OutletSpec
+from crawler.page_template import OutletTemplate
+from crawler.spiders.outlet_spider import OutletRun, OutletSpider
 from newsradar.config import Config, Outlet, parse_duration
-from newsradar.discovery_cache import load_robots, load_validators, save_robots, save_validators
-from newsradar.health import record_health
-from newsradar.loop import ASYNCIO_REACTOR
-from newsradar.storage import Database, OutletHealth
-from newsradar.store import ArticleStore, BackfillPolicy
+from newsradar.database import Database, OutletHealth
+from newsradar.database.article_store import ArticleStore, BackfillPolicy
+from newsradar.database.discovery_cache import (
+    load_robots,
+    load_validators,
+    save_robots,
+    save_validators,
+)
+from newsradar.operations.outlet_health import record_health
+from newsradar.processes.event_loop import ASYNCIO_REACTOR
 
 log = logging.getLogger("newsradar")
 
@@ -54,7 +59,7 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
             "CONCURRENT_ITEMS": 4,
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_host_concurrency,
             # Scrapy's downloader-aware order, without its look at every waiting host per request.
-            "SCHEDULER_PRIORITY_QUEUE": "crawler.scheduling.IdleHostFirstQueue",
+            "SCHEDULER_PRIORITY_QUEUE": "crawler.host_queue.IdleHostFirstQueue",
             "DOWNLOAD_DELAY": crawl.download_delay,
             "AUTOTHROTTLE_ENABLED": True,
             "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.1),
@@ -88,8 +93,8 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
             "NEWSRADAR_STORE_BATCH": 16,
             "NEWSRADAR_STORE_WAIT": 0.25,
             "ITEM_PIPELINES": {
-                "crawler.pipelines.ExtractPipeline": 100,
-                "newsradar.store.StorePipeline": 500,
+                "crawler.extract_pipeline.ExtractPipeline": 100,
+                "newsradar.database.article_store.StorePipeline": 500,
             },
         }
     )
@@ -98,8 +103,8 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
 def crawl_runner(
     config: Config, log_level: str = "WARNING", extra: Mapping[str, Any] | None = None
 ) -> AsyncCrawlerRunner:
-    """The runner every crawl of this process goes through (inside `newsradar.loop.run`);
-    `extra` settings go on top (a worker's shared frontier)."""
+    """The runner every crawl of this process goes through (inside
+    `newsradar.processes.event_loop.run`); `extra` settings go on top (a worker's frontier)."""
     if log_level != "DEBUG":
         # An unreachable outlet is reported once, by its outlet run; not also by each component.
         for component in ("robotstxt", "retry"):

@@ -1,7 +1,7 @@
-"""Storage: SQLAlchemy models and the database they live in."""
+"""The database: models, migrations, and the stores the stages reach through their ports."""
 
-from newsradar.storage.db import Database, upsert
-from newsradar.storage.models import (
+from newsradar.database.engine import Database, upsert
+from newsradar.database.models import (
     Article,
     Chat,
     ChatWatchlist,

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from newsradar.alerts import build_matcher
 from newsradar.config import Config, parse_duration
+from newsradar.database import Article, Database, utcnow
 from newsradar.settings import Settings
-from newsradar.storage import Article, Database, utcnow
 from notifier.matcher import Matcher
 from notifier.query import QueryError, parse_query
 

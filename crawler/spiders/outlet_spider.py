@@ -35,8 +35,8 @@ from twisted.python.failure import Failure
 from crawler.dedupe import canonical_url
 from crawler.discovery import Candidate, DiscoveryError, parse_feed, parse_sitemap
 from crawler.items import ArticleItem
-from crawler.outlet import OutletSpec
-from crawler.template import OutletTemplate
+from crawler.outlet_spec import OutletSpec
+from crawler.page_template import OutletTemplate
 
 DISCOVERY_PRIORITY = 10
 # Above discovery: an article page found goes before its outlet's sources still waiting (a
@@ -71,7 +71,7 @@ class OutletRun:
     page_errors: list[str] = field(default_factory=list)
     # Pages without article text, as (requested, final) URLs.
     textless: list[tuple[str, str]] = field(default_factory=list)
-    textless_noted: int = 0  # of those, noted to be fetched again when due (newsradar.store)
+    textless_noted: int = 0  # of those, noted to be fetched again when due
     text_chars: list[int] = field(default_factory=list)  # body length of each page with text
     articles: int = 0
     duplicates: int = 0
@@ -121,7 +121,7 @@ class OutletSpider(scrapy.Spider):
     ) -> None:
         super().__init__(**kwargs)
         self.outlets = {outlet.id: outlet for outlet in outlets}
-        # Each outlet's learned page template (crawler.template), kept by whoever runs the crawls.
+        # Each outlet's learned page template (crawler.page_template), kept by whoever crawls.
         self.templates = templates if templates is not None else {}
         # robots.txt bodies kept from earlier crawls (netloc -> body), and those fetched in this
         # one (see crawler.middlewares.SharedRobotsTxtMiddleware).
@@ -341,7 +341,7 @@ class OutletSpider(scrapy.Spider):
             self.save_validators(fresh)
 
     def _note_textless(self) -> None:
-        """Pages without text are fetched again only when due (see newsradar.store), provided
+        """Pages without text are fetched again only when due (see the article store), provided
         other pages of their outlet had text in this crawl; when none had, the outlet's layout
         has likely changed, and each page is fetched again on every crawl until it has text."""
         store = getattr(self, "store", None)

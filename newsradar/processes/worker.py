@@ -1,4 +1,4 @@
-"""`newsradar worker`: a crawl worker on the shared Redis frontier (see newsradar.frontier).
+"""`newsradar worker`: a crawl worker on the shared Redis frontier (see crawler.frontier_scheduler).
 
 Any number of workers, on any machines, take requests from the frontier, store articles in the
 shared database (the article store dedupes across workers), and match them (AlertQueue claims
@@ -21,16 +21,16 @@ from dataclasses import dataclass
 from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from crawler.spiders.frontier import FrontierSpider
-from crawler.spiders.outlet import OutletRun
+from crawler.frontier_scheduler import DEFAULT_LEASE, DEFAULT_PREFIX, frontier_settings
+from crawler.spiders.frontier_spider import FrontierSpider
+from crawler.spiders.outlet_spider import OutletRun
 from newsradar.alerts import AlertQueue
 from newsradar.config import Config
-from newsradar.crawl import backfill_policy, crawl_runner, outlet_spec
-from newsradar.frontier import DEFAULT_LEASE, DEFAULT_PREFIX, frontier_settings
-from newsradar.health import record_health
+from newsradar.database import Database
+from newsradar.database.article_store import ArticleStore
+from newsradar.operations.outlet_health import record_health
+from newsradar.processes.crawling import backfill_policy, crawl_runner, outlet_spec
 from newsradar.settings import Settings
-from newsradar.storage import Database
-from newsradar.store import ArticleStore
 
 log = logging.getLogger("newsradar.worker")
 
@@ -145,6 +145,6 @@ class Worker:
 
 
 def run_worker(settings: Settings, config: Config, db: Database, options: WorkerOptions) -> int:
-    from newsradar import loop
+    from newsradar.processes import event_loop
 
-    return loop.run(lambda: Worker(settings, config, db, options).run())
+    return event_loop.run(lambda: Worker(settings, config, db, options).run())

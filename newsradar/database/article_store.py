@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from crawler.dedupe import Fingerprint, canonical_url, fingerprint
 from crawler.items import ArticleItem
-from newsradar.storage import Article, Database, SeenUrl, TextlessPage, upsert, utcnow
+from newsradar.database import Article, Database, SeenUrl, TextlessPage, upsert, utcnow
 
 log = logging.getLogger(__name__)
 

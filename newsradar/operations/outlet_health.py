@@ -21,11 +21,11 @@ from statistics import median
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.spiders.outlet import OutletRun
+from crawler.spiders.outlet_spider import OutletRun
 from newsradar.config import Config
-from newsradar.notices import add_notice
-from newsradar.storage import Database, OutletHealth, utcnow
-from newsradar.store import BATCH
+from newsradar.database import Database, OutletHealth, utcnow
+from newsradar.database.article_store import BATCH
+from newsradar.operations.operator_notices import add_notice
 from notifier.render import html_to_plain
 
 log = logging.getLogger("newsradar.health")

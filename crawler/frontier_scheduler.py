@@ -44,8 +44,8 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.outlet import OutletSpec
-from crawler.spiders.frontier import FrontierSpider
+from crawler.outlet_spec import OutletSpec
+from crawler.spiders.frontier_spider import FrontierSpider
 
 log = logging.getLogger("newsradar.frontier")
 
@@ -106,7 +106,7 @@ def frontier_settings(
     """Scrapy settings that make a crawler take its requests from the shared frontier."""
     keys = Keys(prefix)
     return {
-        "SCHEDULER": "newsradar.frontier.LeasedScheduler",
+        "SCHEDULER": "crawler.frontier_scheduler.LeasedScheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
         "SCHEDULER_QUEUE_KEY": keys.queue,

@@ -1,0 +1,1 @@
+"""The processes a user starts: the command line, `run-once`, `serve` and `worker`."""
