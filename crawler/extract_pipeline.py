@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.crawl_context import CrawlContext
 from crawler.dedupe import canonical_url
 from crawler.extract import extract_article
 from crawler.items import ArticleItem
@@ -17,23 +17,23 @@ from crawler.page_template import OutletTemplate
 class ExtractPipeline:
     """Page HTML -> title, author, date, language and body text; pages without text are dropped.
 
-    Each outlet's learned template (see crawler.page_template) lives as long as the spider's
+    Each outlet's learned template (see crawler.page_template) lives as long as the context's
     `templates` mapping: a long-running process hands the same one to every crawl. The CPU time
     spent extracting is added to the crawl's stats as `newsradar/extraction_seconds`.
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+        self.context = CrawlContext.from_crawler(crawler)
+        self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        spider: Any = self.crawler.spider
-        outlet = spider.outlets[item.outlet_id]
-        run = spider.runs[item.outlet_id]
-        templates: dict[str, OutletTemplate] = spider.templates
+        outlet = self.context.outlets[item.outlet_id]
+        run = self.context.runs[item.outlet_id]
+        templates = self.context.templates
         started = time.process_time()
         try:
             extracted = extract_article(
@@ -47,10 +47,8 @@ class ExtractPipeline:
             run.page_errors.append(f"{item.url}: extraction failed: {type(exc).__name__}: {exc}")
             raise DropItem(f"extraction failed for {item.url}") from exc
         finally:
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value(
-                    "newsradar/extraction_seconds", time.process_time() - started
-                )
+            if self.stats is not None:
+                self.stats.inc_value("newsradar/extraction_seconds", time.process_time() - started)
         if extracted is None or not extracted.text.strip():
             run.textless.append((item.requested_url, item.url))
             raise DropItem(f"no article text at {item.url}", log_level="INFO")

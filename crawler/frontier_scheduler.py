@@ -44,6 +44,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from crawler.crawl_context import CrawlContext, by_id
 from crawler.outlet_spec import OutletSpec
 from crawler.spiders.frontier_spider import FrontierSpider
 
@@ -128,6 +129,8 @@ def worker_id() -> str:
 class LeasedScheduler(Scheduler):
     """scrapy-redis's scheduler with leases on popped requests (see the module docstring)."""
 
+    context: CrawlContext  # the crawl's, where the spider finds this frontier
+
     def __init__(self, server: redis.Redis, *, prefix: str, lease: float, **kwargs: Any) -> None:
         super().__init__(server, **kwargs)
         self.keys = Keys(prefix)
@@ -158,6 +161,7 @@ class LeasedScheduler(Scheduler):
         )
         instance.stats = crawler.stats
         instance._crawler = crawler
+        instance.context = CrawlContext.from_crawler(crawler)
         # An idle worker looks at the shared queue this often (Scrapy's default is every 5 s).
         if crawler.engine is not None:
             crawler.engine._SLOT_HEARTBEAT_INTERVAL = POLL_INTERVAL  # type: ignore[misc]
@@ -180,7 +184,7 @@ class LeasedScheduler(Scheduler):
         )
         if not self.df:
             self.df = load_object(self.dupefilter_cls)(self.server, key=self.keys.dupefilter)
-        spider.frontier = self  # type: ignore[attr-defined]  (the spider reports done requests)
+        self.context.frontier = self  # the spider reports done requests
         self._beat()
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._keep_alive())]
@@ -355,7 +359,7 @@ def enqueue_discovery(
     if not specs:
         return 0
     server = connect(redis_url) if isinstance(redis_url, str) else redis_url
-    spider = FrontierSpider(outlets=specs)
+    spider = FrontierSpider(CrawlContext(by_id(specs)))
     queue = PriorityQueue(server, spider, Keys(prefix).queue, picklecompat)
     entries: dict[bytes, float] = {}
     for request in spider.discovery_requests():

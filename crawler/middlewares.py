@@ -23,6 +23,8 @@ from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 from w3lib.url import safe_url_string
 
+from crawler.crawl_context import CrawlContext
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -40,17 +42,22 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     receive None, which means "no rules", so pages robots.txt forbids were fetched whenever three
     or more requests to a new host started together. Each waiter here gets its own relay.
 
-    A spider may carry `robots` (netloc -> robots.txt body still fresh enough to obey, from an
-    earlier crawl): those hosts are not asked again. Every body fetched is left in the spider's
-    `fresh_robots` for whoever keeps them; a server error is not kept, so it is asked again.
+    The crawl's context may hold robots.txt bodies kept from earlier crawls (`RobotsMemory.kept`,
+    still fresh enough to obey): those hosts are not asked again. Every body fetched is left in
+    `RobotsMemory.fetched` for whoever keeps them; a server error is not kept, so it is asked
+    again.
     """
 
     MAX_KEPT_BYTES = 512 * 1024  # the most of a robots.txt that search engines read
 
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.memory = CrawlContext.from_crawler(crawler).robots
+
     async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc
         if netloc not in self._parsers:
-            known = getattr(self.crawler.spider, "robots", {}).get(netloc)
+            known = self.memory.kept.get(netloc)
             if known is not None:
                 self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, known)
                 self._stats.inc_value("robotstxt/kept")
@@ -67,9 +74,10 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         return await maybe_deferred_to_future(waiter)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
-        fresh = getattr(self.crawler.spider, "fresh_robots", None)
-        if fresh is not None and response.status < 500:
-            fresh[netloc] = response.body[: self.MAX_KEPT_BYTES] if response.status < 300 else b""
+        if response.status < 500:
+            self.memory.fetched[netloc] = (
+                response.body[: self.MAX_KEPT_BYTES] if response.status < 300 else b""
+            )
         await super()._parse_robots(response, netloc, request)
 
 
@@ -126,7 +134,7 @@ class OutletHostsMiddleware:
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+        self.outlets = CrawlContext.from_crawler(crawler).outlets
         self._policies: dict[str | None, HostPolicy] | None = None
         self._resolved: dict[str, IPAddress | None] = {}
 
@@ -144,7 +152,7 @@ class OutletHostsMiddleware:
 
     async def _load_policies(self) -> dict[str | None, HostPolicy]:
         if self._policies is None:
-            outlets = getattr(self.crawler.spider, "outlets", {})
+            outlets = self.outlets
             configured = {
                 host
                 for outlet in outlets.values()

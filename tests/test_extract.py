@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from scrapy.utils.test import get_crawler
 
+from crawler.crawl_context import CrawlContext, by_id
 from crawler.extract import ExtractedArticle, extract_article
 from crawler.extract_pipeline import ExtractPipeline
 from crawler.items import ArticleItem
@@ -16,6 +16,7 @@ from crawler.outlet_spec import OutletSpec
 from crawler.page_template import OutletTemplate
 from crawler.spiders.outlet_spider import OutletSpider
 from newsradar.demo import SAMPLE_ARTICLES, SampleArticle, SampleOutlets
+from tests.support.crawling import crawler_with
 
 NOW = datetime(2024, 1, 5, 12, 0, tzinfo=UTC)
 CLUTTER = (
@@ -363,8 +364,7 @@ def test_learned_templates_outlive_one_crawl():
     spec = OutletSpec(id="gazette", name="Gazette", feeds=("https://gazette.example/feed",))
     texts = []
     for crawl in range(2):
-        crawler = get_crawler(OutletSpider)
-        crawler.spider = crawler._create_spider(outlets=[spec], templates=shared)
+        crawler = crawler_with(CrawlContext(by_id([spec]), templates=shared), OutletSpider)
         pipeline = ExtractPipeline.from_crawler(crawler)
         for n in range(3 * crawl, 3 * crawl + 3):
             own = [f"{s} (Report number {n}.)" for s in SENTENCES]

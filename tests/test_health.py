@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.spiders.outlet_spider import OutletRun
+from crawler.outlet_run import OutletRun
 from newsradar.config import Config, CrawlSettings, Outlet
 from newsradar.database import Database, OutboxRow, OutletHealth
 from newsradar.operations.outlet_health import extraction_broken, record_health

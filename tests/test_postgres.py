@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text, update
 
 from crawler.dedupe import fingerprint
-from crawler.spiders.outlet_spider import OutletRun
+from crawler.outlet_run import OutletRun
 from newsradar.config import Config, CrawlSettings, Outlet
 from newsradar.database import Article, Database, OutboxRow, OutletHealth, utcnow
 from newsradar.database.article_store import ArticleStore, BackfillPolicy, _lock_fingerprints

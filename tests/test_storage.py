@@ -8,17 +8,19 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from scrapy.utils.test import get_crawler
 from sqlalchemy import func, inspect, select
 
+from crawler.crawl_context import CrawlContext, by_id
 from crawler.dedupe import canonical_url
 from crawler.items import ArticleItem
 from crawler.outlet_spec import OutletSpec
 from crawler.spiders.outlet_spider import OutletSpider
+from crawler.store_pipeline import StorePipeline
 from newsradar.database import Article, Database, SeenUrl
-from newsradar.database.article_store import ArticleStore, BackfillPolicy, StorePipeline
+from newsradar.database.article_store import ArticleStore, BackfillPolicy
 from newsradar.database.models import Base
 from tests.support import SEEDS
+from tests.support.crawling import crawler_with
 
 NOW = datetime.now(UTC)
 
@@ -112,9 +114,11 @@ def test_the_store_pipeline_stores_in_batches_where_each_article_still_counts(
     seed = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
     told: list[int] = []
     store = _store(tmp_path)
-    crawler = get_crawler(OutletSpider, {"NEWSRADAR_STORE_BATCH": 4, "NEWSRADAR_STORE_WAIT": 0.3})
     spec = OutletSpec(id="rs", name="RS", feeds=("https://rs.example/feed",))
-    crawler.spider = crawler._create_spider(outlets=[spec], store=store)
+    context = CrawlContext(by_id([spec]), store=store)
+    crawler = crawler_with(
+        context, OutletSpider, {"NEWSRADAR_STORE_BATCH": 4, "NEWSRADAR_STORE_WAIT": 0.3}
+    )
     pipeline = StorePipeline.from_crawler(crawler)
     refused = _item("https://rs.example/refused/", seed[2], NOW)
     refused.title = ["not", "text"]  # type: ignore[assignment]  # no database stores a list
@@ -124,7 +128,7 @@ def test_the_store_pipeline_stores_in_batches_where_each_article_still_counts(
         refused,
         _item("https://rs.example/b/", seed[1], NOW),
     ]
-    run = crawler.spider.runs["rs"]
+    run = context.runs["rs"]
 
     def stored() -> set[str]:
         with store.db.session() as session:

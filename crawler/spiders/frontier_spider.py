@@ -3,8 +3,8 @@
 It crawls what the frontier hands it instead of starting from the outlets' discovery URLs (the
 process that schedules outlets puts those on the frontier), stays open while the frontier is
 empty, and tells the frontier when each request is done so a request held by a worker that dies
-is handed to another. The frontier is whatever the scheduler sets as `spider.frontier`: an object
-with `done(request, retry_later=False)`.
+is handed to another. The frontier is whatever the scheduler puts in the crawl's context
+(`CrawlContext.frontier`, a `crawler.ports.Frontier`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,6 @@ from crawler.spiders.outlet_spider import OutletSpider
 
 
 class FrontierSpider(OutletSpider):
-    frontier: Any = None
-    stopping = False
-
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FrontierSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
@@ -35,7 +32,7 @@ class FrontierSpider(OutletSpider):
         return spider  # type: ignore[return-value]
 
     def _idle(self) -> None:
-        if not self.stopping:
+        if not self.context.draining:
             raise DontCloseSpider  # more work may arrive on the frontier at any moment
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -43,8 +40,9 @@ class FrontierSpider(OutletSpider):
         yield  # an async generator that yields nothing
 
     def _done(self, request: scrapy.Request | None, *, retry_later: bool = False) -> None:
-        if self.frontier is not None and request is not None:
-            self.frontier.done(request, retry_later=retry_later)
+        frontier = self.context.frontier
+        if frontier is not None and request is not None:
+            frontier.done(request, retry_later=retry_later)
 
     # A worker lives for many discovery rounds: the per-crawl cap and dedupe of article URLs
     # apply to each discovery page (across workers the frontier's dupefilter dedupes).

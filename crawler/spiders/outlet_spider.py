@@ -22,21 +22,22 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
+from crawler.crawl_context import CrawlContext, Validators
 from crawler.dedupe import canonical_url
 from crawler.discovery import Candidate, DiscoveryError, parse_feed, parse_sitemap
 from crawler.items import ArticleItem
+from crawler.outlet_run import OutletRun
 from crawler.outlet_spec import OutletSpec
-from crawler.page_template import OutletTemplate
 
 DISCOVERY_PRIORITY = 10
 # Above discovery: an article page found goes before its outlet's sources still waiting (a
@@ -47,95 +48,34 @@ MAX_SITEMAP_DEPTH = 3
 NOT_MODIFIED = 304
 
 
-@dataclass(frozen=True)
-class Validators:
-    """What a discovery URL answered last time, sent back to it as a conditional GET."""
-
-    url: str
-    outlet_id: str
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass
-class OutletRun:
-    """One outlet's share of a crawl."""
-
-    outlet_id: str
-    sources_ok: int = 0
-    sources_unchanged: int = 0  # answered 304: nothing new, nothing parsed
-    source_errors: list[str] = field(default_factory=list)
-    candidates: int = 0
-    new_urls: int = 0
-    pages_fetched: int = 0
-    page_errors: list[str] = field(default_factory=list)
-    # Pages without article text, as (requested, final) URLs.
-    textless: list[tuple[str, str]] = field(default_factory=list)
-    textless_noted: int = 0  # of those, noted to be fetched again when due
-    text_chars: list[int] = field(default_factory=list)  # body length of each page with text
-    articles: int = 0
-    duplicates: int = 0
-    capped: bool = False  # more new URLs than one crawl fetches: the rest wait for the next
-
-    @property
-    def pages_without_text(self) -> int:
-        return len(self.textless)
-
-    @property
-    def failed(self) -> bool:
-        """Every source failed, or there were new articles and not one of their pages came."""
-        nothing_discovered = self.sources_ok == 0 and bool(self.source_errors)
-        no_page_came = self.new_urls > 0 and self.pages_fetched == 0 and bool(self.page_errors)
-        return nothing_discovered or no_page_came
-
-    @property
-    def error_summary(self) -> str | None:
-        errors = self.source_errors + self.page_errors
-        if not errors:
-            return None
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return errors[0] + more
-
-
-def never_seen(_urls: Collection[str]) -> set[str]:
-    return set()
-
-
-def forget(_validators: list[Validators]) -> None:
-    return None
-
-
 class OutletSpider(scrapy.Spider):
     name = "outlets"
 
-    def __init__(
-        self,
-        outlets: Sequence[OutletSpec],
-        known_urls: Callable[[Collection[str]], set[str]] = never_seen,
-        max_articles_per_outlet: int = 200,
-        validators: Mapping[str, Validators] | None = None,
-        save_validators: Callable[[list[Validators]], None] = forget,
-        templates: dict[str, OutletTemplate] | None = None,
-        robots: Mapping[str, bytes] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, context: CrawlContext, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.outlets = {outlet.id: outlet for outlet in outlets}
-        # Each outlet's learned page template (crawler.page_template), kept by whoever crawls.
-        self.templates = templates if templates is not None else {}
-        # robots.txt bodies kept from earlier crawls (netloc -> body), and those fetched in this
-        # one (see crawler.middlewares.SharedRobotsTxtMiddleware).
-        self.robots = dict(robots or {})
-        self.fresh_robots: dict[str, bytes] = {}
-        # Which of a source's URLs were seen before (one look-up per source, not per URL).
-        self.known_urls = known_urls
-        self.validators = dict(validators or {})
-        self.save_validators = save_validators
+        self.context = context
+        self.allowed_domains = sorted({h for o in context.outlets.values() for h in o.hosts})
         self._fresh: dict[str, Validators] = {}
-        self.max_articles_per_outlet = max_articles_per_outlet
-        self.runs = {outlet.id: OutletRun(outlet.id) for outlet in outlets}
-        self.allowed_domains = sorted({host for o in outlets for host in o.hosts})
-        self._queued: dict[str, set[str]] = {outlet.id: set() for outlet in outlets}
+        self._queued: dict[str, set[str]] = {outlet_id: set() for outlet_id in context.outlets}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        kwargs.setdefault("context", CrawlContext.from_crawler(crawler))
+        spider: Self = super().from_crawler(crawler, *args, **kwargs)
+        return spider
+
+    @property
+    def outlets(self) -> Mapping[str, OutletSpec]:
+        return self.context.outlets
+
+    @property
+    def runs(self) -> dict[str, OutletRun]:
+        return self.context.runs
+
+    def _known_urls(self, urls: Collection[str]) -> set[str]:
+        """Which of a source's URLs were seen before (one look-up per source, not per URL)."""
+        store = self.context.store
+        return store.known_urls(urls) if store is not None else set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.discovery_requests():
@@ -155,7 +95,7 @@ class OutletSpider(scrapy.Spider):
         self, url: str, outlet: OutletSpec, callback: Callable[..., Any], **meta: Any
     ) -> scrapy.Request:
         headers = {}
-        known = self.validators.get(url)
+        known = self.context.validators.get(url)
         if known is not None:
             if known.etag:
                 headers["If-None-Match"] = known.etag
@@ -276,14 +216,14 @@ class OutletSpider(scrapy.Spider):
             for candidate in dated
             if outlet.is_article_url(url := canonical_url(candidate.url)) and url not in queued
         ]
-        known = self.known_urls({url for url, _ in fresh})
+        known = self._known_urls({url for url, _ in fresh})
         for url, candidate in fresh:
             if url in queued:  # listed twice by this source
                 continue
             run.candidates += 1
             if url in known:
                 continue
-            if len(queued) >= self.max_articles_per_outlet:
+            if len(queued) >= self.context.max_articles_per_outlet:
                 run.capped = True
                 break
             queued.add(url)
@@ -330,21 +270,16 @@ class OutletSpider(scrapy.Spider):
         if reason != "finished":
             return
         self._note_textless()
-        complete = {
-            outlet_id
-            for outlet_id, run in self.runs.items()
-            if run.articles + run.duplicates + run.textless_noted == run.new_urls
-            and not (run.page_errors or run.capped)
-        }
+        complete = {outlet_id for outlet_id, run in self.runs.items() if run.complete}
         fresh = [v for v in self._fresh.values() if v.outlet_id in complete]
         if fresh:
-            self.save_validators(fresh)
+            self.context.save_validators(fresh)
 
     def _note_textless(self) -> None:
         """Pages without text are fetched again only when due (see the article store), provided
         other pages of their outlet had text in this crawl; when none had, the outlet's layout
         has likely changed, and each page is fetched again on every crawl until it has text."""
-        store = getattr(self, "store", None)
+        store = self.context.store
         if store is None:
             return
         for run in self.runs.values():

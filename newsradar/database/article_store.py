@@ -22,16 +22,13 @@ fingerprint), so it never alerts twice.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import struct
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from scrapy.crawler import Crawler
 from sqlalchemy import and_, bindparam, delete, insert, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -300,75 +297,3 @@ def expire_seen_urls(db: Database, ttl: timedelta) -> int:
         )
         session.execute(delete(TextlessPage).where(TextlessPage.retry_after < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-class StorePipeline:
-    """Scrapy item pipeline handing extracted articles to the spider's `store` (an ArticleStore).
-
-    Articles are stored `NEWSRADAR_STORE_BATCH` at a time, in one transaction, or once the first
-    of them has waited `NEWSRADAR_STORE_WAIT` seconds, and what is left when the crawl ends:
-    stored right after its page's extraction, each article ran the store's code with the
-    processor's caches cold, at about twice the CPU, while a polite crawl that finds one article
-    a second should not hold it back from its alert. A worker on the shared frontier stores each
-    at once (batch 1), because the frontier counts a page done when its item leaves the
-    pipelines.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.batch = max(1, crawler.settings.getint("NEWSRADAR_STORE_BATCH", 1))
-        self.wait = crawler.settings.getfloat("NEWSRADAR_STORE_WAIT", 0.0)
-        self._waiting: list[ArticleItem] = []
-        self._timer: asyncio.TimerHandle | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler)
-
-    def process_item(self, item: ArticleItem) -> ArticleItem:
-        spider: Any = self.crawler.spider
-        spider.runs[item.outlet_id].text_chars.append(len(item.text))
-        self._waiting.append(item)
-        if len(self._waiting) >= self.batch:
-            self.flush(raise_errors=self.batch == 1)
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.wait, self.flush)
-        return item
-
-    def close_spider(self) -> None:
-        self.flush()
-
-    def flush(self, raise_errors: bool = False) -> None:
-        """Store what is waiting."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        items, self._waiting = self._waiting, []
-        if items:
-            self._store(items, raise_errors)
-
-    def _store(self, items: list[ArticleItem], raise_errors: bool) -> None:
-        """A failure is reported with the article's outlet, whose sources are then read in full
-        next time; in a batch, the others are stored each on its own."""
-        spider: Any = self.crawler.spider
-        try:
-            stored = spider.store.add_many(items)
-        except Exception as exc:
-            if len(items) > 1:
-                for item in items:
-                    self._store([item], raise_errors=False)
-                return
-            item = items[0]
-            spider.runs[item.outlet_id].page_errors.append(
-                f"{item.url}: not stored: {type(exc).__name__}"
-            )
-            if raise_errors:  # stored as it came: Scrapy reports it as that item's error
-                raise
-            log.exception("%s: not stored", item.url)
-            return
-        for item, article in zip(items, stored, strict=True):
-            run = spider.runs[item.outlet_id]
-            if article is None:
-                run.duplicates += 1
-            else:
-                run.articles += 1

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from crawler.spiders.outlet_spider import Validators
+from crawler.crawl_context import Validators
 from newsradar.database import Database, DiscoveryCache, RobotsCache, upsert, utcnow
 
 

@@ -22,7 +22,7 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from crawler.spiders.outlet_spider import OutletRun
+from crawler.outlet_run import OutletRun
 
 # One series per figure: the *_created companions only double the page.
 disable_created_metrics()

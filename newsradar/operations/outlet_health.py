@@ -21,7 +21,7 @@ from statistics import median
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.spiders.outlet_spider import OutletRun
+from crawler.outlet_run import OutletRun
 from newsradar.config import Config
 from newsradar.database import Database, OutletHealth, utcnow
 from newsradar.database.article_store import BATCH

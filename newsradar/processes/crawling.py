@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
 
+from crawler.crawl_context import CrawlContext, RobotsMemory, by_id
+from crawler.outlet_run import OutletRun
 from crawler.outlet_spec import OutletSpec
 from crawler.page_template import OutletTemplate
-from crawler.spiders.outlet_spider import OutletRun, OutletSpider
+from crawler.spiders.outlet_spider import OutletSpider
 from newsradar.config import Config, Outlet, parse_duration
 from newsradar.database import Database, OutletHealth
 from newsradar.database.article_store import ArticleStore, BackfillPolicy
@@ -94,7 +96,7 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
             "NEWSRADAR_STORE_WAIT": 0.25,
             "ITEM_PIPELINES": {
                 "crawler.extract_pipeline.ExtractPipeline": 100,
-                "newsradar.database.article_store.StorePipeline": 500,
+                "crawler.store_pipeline.StorePipeline": 500,
             },
         }
     )
@@ -148,19 +150,19 @@ async def crawl(
     if not outlets:
         return {}
     store = ArticleStore(db, backfill_policy(config, db, outlets), on_stored)
-    crawler = runner.create_crawler(OutletSpider)
-    await runner.crawl(
-        crawler,
-        outlets=[outlet_spec(o) for o in outlets],
-        known_urls=store.known_urls,
+    context = CrawlContext(
+        by_id([outlet_spec(o) for o in outlets]),
         store=store,
+        templates=templates if templates is not None else {},
+        robots=RobotsMemory(load_robots(db, _netlocs(outlets), config.crawl.robots_window)),
         validators=load_validators(db, [o.id for o in outlets]),
         save_validators=lambda fresh: save_validators(db, fresh),
-        templates=templates,
-        robots=load_robots(db, _netlocs(outlets), config.crawl.robots_window),
     )
-    runs: dict[str, OutletRun] = crawler.spider.runs  # type: ignore[union-attr]
-    save_robots(db, crawler.spider.fresh_robots)  # type: ignore[union-attr]
+    crawler = runner.create_crawler(OutletSpider)
+    context.install(crawler)
+    await runner.crawl(crawler)
+    runs = context.runs
+    save_robots(db, context.robots.fetched)
     if on_stats is not None and crawler.stats is not None:
         on_stats(crawler.stats.get_stats())
     store.finish(config.crawl.seen_url_window)

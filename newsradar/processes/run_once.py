@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from crawler.spiders.outlet_spider import OutletRun
+from crawler.outlet_run import OutletRun
 from newsradar.alerts import AlertQueue, MatchReport
 from newsradar.config import Config
 from newsradar.database import Database

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from crawler.crawl_context import CrawlContext, by_id
 from crawler.frontier_scheduler import DEFAULT_LEASE, DEFAULT_PREFIX, frontier_settings
 from crawler.spiders.frontier_spider import FrontierSpider
-from crawler.spiders.outlet_spider import OutletRun
 from newsradar.alerts import AlertQueue
 from newsradar.config import Config
 from newsradar.database import Database
@@ -58,6 +58,11 @@ class Worker:
         self.stopping = asyncio.Event()
         self.store = ArticleStore(db, backfill_policy(config, db, config.outlets))
         self.alerts = AlertQueue(db, config.watchlists)
+        self.context = CrawlContext(
+            by_id([outlet_spec(o) for o in config.outlets]),
+            store=self.store,
+            max_articles_per_outlet=10_000,
+        )
 
     def stop(self) -> None:
         self.stopping.set()
@@ -75,15 +80,8 @@ class Worker:
             loop.add_signal_handler(sig, self.stop)
         runner = self._runner()
         crawler = runner.create_crawler(FrontierSpider)
-        crawl = asyncio.ensure_future(
-            runner.crawl(
-                crawler,
-                outlets=[outlet_spec(o) for o in self.config.outlets],
-                known_urls=self.store.known_urls,
-                store=self.store,
-                max_articles_per_outlet=10_000,
-            )
-        )
+        self.context.install(crawler)
+        crawl = asyncio.ensure_future(runner.crawl(crawler))
         log.warning(
             "worker on frontier %r: %d outlets", self.options.prefix, len(self.config.outlets)
         )
@@ -94,10 +92,8 @@ class Worker:
             await self._match()
             if time.monotonic() - last_health >= self.options.health_interval:
                 last_health = time.monotonic()
-                await self._record_health(crawler.spider)
-        spider = crawler.spider
-        if isinstance(spider, FrontierSpider):
-            spider.stopping = True
+                await self._record_health()
+        self.context.draining = True
         if not crawl.done():
             await crawler.stop_async()
         try:
@@ -105,7 +101,7 @@ class Worker:
         except TimeoutError:
             log.warning("in-flight requests did not finish in %.0fs", self.options.grace)
         await self._match()
-        await self._record_health(spider)
+        await self._record_health()
         log.warning("worker stopped")
         return 0
 
@@ -115,15 +111,10 @@ class Worker:
         except OperationalError as exc:  # the database is away: the articles wait for it
             log.warning("matching postponed: %s", type(exc.orig).__name__)
 
-    async def _record_health(self, spider: object) -> None:
+    async def _record_health(self) -> None:
         """Record the outlets' activity since the last time, as one run each."""
-        if not isinstance(spider, FrontierSpider):
-            return
-        runs, spider.runs = spider.runs, {o: OutletRun(o) for o in spider.runs}
         active = {
-            outlet_id: run
-            for outlet_id, run in runs.items()
-            if run.sources_ok or run.source_errors or run.pages_fetched or run.page_errors
+            outlet_id: run for outlet_id, run in self.context.take_runs().items() if run.active
         }
         if not active:
             return
