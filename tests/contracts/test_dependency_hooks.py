@@ -78,7 +78,7 @@ class Hook:
 
 
 ROBOTS = "crawler/middlewares.py (SharedRobotsTxtMiddleware)"
-FRONTIER = "newsradar/frontier.py (LeasedScheduler)"
+FRONTIER = "crawler/frontier_scheduler.py (LeasedScheduler)"
 
 PARSERS = Hook(
     "scrapy", "RobotsTxtMiddleware._parsers", f"{ROBOTS} seeds it with kept robots.txt rules"
@@ -108,17 +108,17 @@ HEARTBEAT = Hook(
 PQUEUES = Hook(
     "scrapy",
     "DownloaderAwarePriorityQueue.pqueues",
-    "crawler/scheduling.py (IdleHostFirstQueue) takes hosts from it in turn",
+    "crawler/host_queue.py (IdleHostFirstQueue) takes hosts from it in turn",
 )
 DOWNLOADER_STATS = Hook(
     "scrapy",
     "DownloaderAwarePriorityQueue._downloader_interface.stats",
-    "crawler/scheduling.py (IdleHostFirstQueue) finds idle hosts with it",
+    "crawler/host_queue.py (IdleHostFirstQueue) finds idle hosts with it",
 )
 GUNZIP = Hook(
     "scrapy",
     "scrapy.utils.gz.gunzip(data, *, max_size)",
-    "crawler/spiders/outlet.py unpacks gzipped sitemaps with it",
+    "crawler/spiders/outlet_spider.py unpacks gzipped sitemaps with it",
 )
 ENCODE = Hook(
     "scrapy-redis",
@@ -161,7 +161,7 @@ def params(function: Any) -> list[str]:
     return list(inspect.signature(function).parameters)
 
 
-# -- scrapy: robots.txt middleware (crawler/middlewares.py) -----------------------------------
+# -- scrapy: robots.txt middleware (crawler/middlewares.py) --
 
 
 class RecordingRobots(RobotsTxtMiddleware):
@@ -321,7 +321,7 @@ def test_maybe_deferred_to_future_relays_a_deferred_result() -> None:
     assert result == "rules", TO_FUTURE.broken(f"gave {result!r}, not the Deferred's result")
 
 
-# -- scrapy: the engine's idle poll (newsradar/frontier.py) -----------------------------------
+# -- scrapy: the engine's idle poll (crawler/frontier_scheduler.py) --
 
 
 @HEARTBEAT
@@ -342,7 +342,7 @@ _IDLE_CRAWL = textwrap.dedent(
     from scrapy.core.scheduler import Scheduler
     from scrapy.crawler import AsyncCrawlerRunner
     from scrapy.exceptions import DontCloseSpider
-    from newsradar.loop import ASYNCIO_REACTOR, run
+    from newsradar.processes.event_loop import ASYNCIO_REACTOR, run
 
     idle = []
 
@@ -405,7 +405,7 @@ def test_engine_polls_an_idle_spider_at_the_interval_the_scheduler_sets() -> Non
     )
 
 
-# -- scrapy: the downloader-aware priority queue (crawler/scheduling.py) ----------------------
+# -- scrapy: the downloader-aware priority queue (crawler/host_queue.py) --
 
 
 def downloader_aware_queue() -> tuple[DownloaderAwarePriorityQueue, Any]:
@@ -448,7 +448,7 @@ def test_downloader_interface_counts_active_downloads_per_slot() -> None:
     )
 
 
-# -- scrapy: gzip (crawler/spiders/outlet.py) -------------------------------------------------
+# -- scrapy: gzip (crawler/spiders/outlet_spider.py) --
 
 
 @GUNZIP
@@ -467,7 +467,7 @@ def test_gunzip_takes_max_size_and_refuses_bigger_output_with_value_error() -> N
         pytest.fail(GUNZIP.broken("unpacked past max_size"))
 
 
-# -- scrapy-redis: the shared frontier (newsradar/frontier.py) --------------------------------
+# -- scrapy-redis: the shared frontier (crawler/frontier_scheduler.py) --
 
 
 class Recorder:
@@ -610,7 +610,7 @@ def test_picklecompat_round_trips() -> None:
     )
 
 
-# -- trafilatura: bylines (crawler/extract.py) ------------------------------------------------
+# -- trafilatura: bylines (crawler/extract.py) --
 
 
 @EXTRACT_AUTHOR
