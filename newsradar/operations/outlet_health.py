@@ -26,7 +26,7 @@ from newsradar.config import Config
 from newsradar.database import Database, OutletHealth, utcnow
 from newsradar.database.article_store import BATCH
 from newsradar.operations.operator_notices import add_notice
-from notifier.render import html_to_plain
+from notifier.telegram_message import html_to_plain
 
 log = logging.getLogger("newsradar.health")
 
