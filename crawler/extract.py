@@ -2,92 +2,41 @@
 
 The main-text engine is trafilatura in its fast mode (its comparison with other extractors costs
 time and tends to prefer longer blocks of teasers); the page is parsed once and the tree handed
-to it. Around the engine this module adds what news pages need and the engine lacks. Before
-extraction: infinite-scroll pages that stack several full articles are cut to the first one;
-known boilerplate blocks are pruned; in the region of the article's own container (the element
-holding most of the paragraph text), whitespace that only a soon-removed element carried is moved
-outside it, the parts of a body split around ads are joined, the container is kept from being
-discarded for a boilerplate-looking class name and marked as the article on div-only pages, and
-blocks made of link text alone (teasers, promotions) are dropped. After it: the outlet's learned
-template paragraphs (crawler.page_template), the repeated headline and dek, and boilerplate
-paragraphs (newsletter boxes, photo credits, author bios, quote widgets, page anchors) go. What
-the page declares about itself (title, author, date, language, canonical URL) is read first, by
-crawler.metadata.
+to it. What the page declares about itself (title, author, date, language, canonical URL) is read
+first, by crawler.metadata; crawler.page_shaping then shapes the page so that the engine finds the
+whole article and nothing else, and crawler.paragraph_cleanup cleans the paragraphs it returns
+(after the outlet's learned template, crawler.page_template, has dropped its own).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
-from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 
-from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
-from crawler.metadata import date_in_url, read_metadata
-from crawler.normalize import normalize
+from crawler.metadata import PageMetadata, date_in_url, read_metadata
+from crawler.page_shaping import (
+    BYLINE_LEVELS,
+    article_container,
+    drop_stacked_articles,
+    prune,
+    region_of,
+    restrict_to,
+    shape,
+    surroundings,
+)
+from crawler.paragraph_cleanup import (
+    LEADING_WINDOW,
+    clean_paragraphs,
+    dek_is_separate,
+    trim_to_declared_body,
+)
 
-# Boilerplate containers recognisable by their markup on many sites; pruned before extraction.
-# Raw-markup words that tell whether the (costlier) tree searches below can match at all.
-BOILERPLATE_HINTS = (
-    "author-bio",
-    "author__bio",
-    "photo-credit",
-    "newsletter-box",
-    "language-switcher",
-    "lang-item",
-    "of page",
-)
-WIX_HINTS = ("main_MF", "SITE_CONTAINER")
-BOILERPLATE = etree.XPath(
-    "//*[contains(@class, 'author-bio') or contains(@class, 'author__bio')"
-    " or contains(@class, 'photo-credit') or contains(@class, 'newsletter-box')"
-    " or contains(@class, 'language-switcher') or contains(@class, 'lang-item')"
-    " or @aria-label='top of page' or @aria-label='bottom of page']"
-)
-# Elements whose text ends in whitespace while the text right after them starts a word: when the
-# element is removed (an empty ad slot, a share widget) that whitespace must stay.
-SPACE_CARRIERS = etree.XPath(
-    ".//*[following-sibling::node()[1][self::text()]"
-    "[translate(substring(., 1, 1), ' \t\n\r\u00a0', '') != '']]"
-    "[string-length(.) > 0][translate(substring(., string-length(.)), ' \t\n\r\u00a0', '') = '']"
-)
-# Class/id words for which trafilatura discards a whole container ("sidebar", "widget",
-# "navbar", ... matched anywhere in the attribute, so "widget--post" or "...-article-wrap"
-# under a "...bar" class go too). Applied only to the article's own container chain.
-DISCARD_LOOKING = re.compile(
-    r"bar|nav|menu|widget|meta|slide|viewport|overlay|options|expand|share|social|viral|banner"
-    r"|button|author|byline|tags|footer|elated|next-|-stories|most-popular|more-on|consent"
-    r"|permission|modal|rating|attachment|timestamp|user-|-icon|infos|newsletter|syndication"
-    r"|^ad$|-ad-|^ad-|dfpad|outbrain|taboola|criteo|paid-?content|embed|premium|teaser"
-    r"|obfuscated|blurred|yin|nfoline|message",
-    re.IGNORECASE,
-)
-# Blocks holding a link (in-page anchors aside: a table of contents), and links standing as
-# blocks of their own; the ones whose text is nearly all link text are teasers, "read more"
-# lines and promotions.
-LINKED_BLOCKS = etree.XPath(
-    ".//*[self::p or self::li or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
-    "[.//a[not(starts-with(@href, '#'))]]"
-    " | .//*[self::div or self::section or self::article]/a[@href][normalize-space()]"
-)
-BYLINE_LEVELS = 2  # how far above the article's region a byline is looked for
-ARTICLE_REGION_DEPTH = 4  # how far above the article's container the page may hold its parts
-LINK_ONLY_SHARE = 0.9
-URL_LIKE = re.compile(r"^(https?|www)\b")
-CONTAINER_ELEMENTS = etree.XPath("(//article | //main)[1]")
-# Wix wraps the whole page in this element, which trafilatura takes for the main container.
-WIX_WRAPPERS = etree.XPath("//*[@id='main_MF' or @id='SITE_CONTAINER']")
-MIN_STACKED_BLOCK_CHARS = 400
-MIN_CONTAINER_CHARS = 400  # paragraph text a container needs to count as the article's
-MIN_CONTAINER_SHARE = 0.4  # ... and its share of all paragraph text on the page
-SPLIT_BODY_MAX_DEPTH = 3  # how far up the split parts of one body may meet
-MAX_LINK_ONLY_LOSS = 0.5  # never let link-only pruning take more than this share of the text
 # Below this a page holds navigation scraps, not an article.
 MIN_ARTICLE_CHARS = 80
 
@@ -129,16 +78,42 @@ def extract_article(
         return None
     meta = read_metadata(tree, url)
     if content_xpath:
-        tree = _restrict_to(tree, content_xpath)
+        tree = restrict_to(tree, content_xpath)
         if tree is None:
             return None
-    _drop_stacked_articles(tree, meta.title)
-    _prune(tree, html if isinstance(html, str | bytes) else "", remove_xpath)
-    container = _article_container(tree)
-    region = _region(tree, container)
+    markup = html if isinstance(html, str | bytes) else ""
+    author = _shape_page(tree, markup, meta, remove_xpath)
+    paragraphs = _engine_paragraphs(tree, url)
+    paragraphs = _clean_body(tree, paragraphs, meta, author, template)
+    if sum(len(p) for p in paragraphs) < MIN_ARTICLE_CHARS:
+        return None
+    return ExtractedArticle(
+        url=meta.url or url,
+        title=meta.title,
+        author=author,
+        published=_published(meta, url),
+        language=meta.language,
+        text="\n\n".join(paragraphs),
+    )
+
+
+def _shape_page(
+    tree: HtmlElement, markup: str | bytes, meta: PageMetadata, remove_xpath: Sequence[str]
+) -> str | None:
+    """Shape the page for the engine and return the author (declared, else the byline found
+    around the article before shaping can move it)."""
+    drop_stacked_articles(tree, meta.title)
+    prune(tree, markup, remove_xpath)
+    container = article_container(tree)
+    region = region_of(tree, container)
     # The engine's byline search copies the tree it is given: the article's surroundings do.
-    author = meta.author or extract_author(_surroundings(region, BYLINE_LEVELS))
-    _shape(tree, container, region)
+    author = meta.author or extract_author(surroundings(region, BYLINE_LEVELS))
+    shape(tree, container, region)
+    return author
+
+
+def _engine_paragraphs(tree: HtmlElement, url: str | None) -> list[str]:
+    """The main text as trafilatura (fast mode, no comments, tables kept) finds it, by line."""
     document = bare_extraction(
         tree,
         url=url,
@@ -148,378 +123,30 @@ def extract_article(
         include_tables=True,
     )
     body = document.text if document is not None and document.text else ""
-    paragraphs = [p for p in (line.strip() for line in body.split("\n")) if p]
-    paragraphs = _trim_to_declared_body(paragraphs, meta.article_body)
+    return [p for p in (line.strip() for line in body.split("\n")) if p]
+
+
+def _clean_body(
+    tree: HtmlElement,
+    paragraphs: list[str],
+    meta: PageMetadata,
+    author: str | None,
+    template: ParagraphFilter | None,
+) -> list[str]:
+    """The engine's paragraphs without what follows the declared body, the outlet's template,
+    the repeated headline and dek, and furniture; the declared body when nothing is left."""
+    paragraphs = trim_to_declared_body(paragraphs, meta.article_body)
     if template is not None:
         paragraphs = template(paragraphs)
-    title = meta.title
     dek = meta.description
-    if dek and not _dek_is_separate(tree, dek, paragraphs[:LEADING_WINDOW]):
+    if dek and not dek_is_separate(tree, dek, paragraphs[:LEADING_WINDOW]):
         dek = None
-    paragraphs = clean_paragraphs(paragraphs, title=title, dek=dek, author=author)
+    paragraphs = clean_paragraphs(paragraphs, title=meta.title, dek=dek, author=author)
     if not paragraphs and meta.article_body:
         paragraphs = [p.strip() for p in meta.article_body.split("\n") if p.strip()]
-    if sum(len(p) for p in paragraphs) < MIN_ARTICLE_CHARS:
-        return None
-    return ExtractedArticle(
-        url=meta.url or url,
-        title=title,
-        author=author,
-        published=meta.published or date_in_url(meta.url) or date_in_url(url),
-        language=meta.language,
-        text="\n\n".join(paragraphs),
-    )
-
-
-def _restrict_to(tree: HtmlElement, content_xpath: str) -> HtmlElement | None:
-    """A copy of the page whose body holds only the nodes the outlet says hold the article."""
-    nodes = [n for n in tree.xpath(content_xpath) if isinstance(n, etree._Element)]
-    if not nodes:
-        return None
-    root = etree.Element("html")
-    head = tree.find("head")
-    if head is not None:
-        root.append(deepcopy(head))
-    body = etree.SubElement(root, "body")
-    for node in nodes:
-        body.append(deepcopy(node))
-    return load_html(etree.tostring(root, encoding="unicode"))
-
-
-# --- before extraction --------------------------------------------------------------------------
-def _prune(tree: HtmlElement, markup: str | bytes, remove_xpath: Sequence[str]) -> None:
-    """Remove what never belongs to an article: known boilerplate, the outlet's own removals.
-
-    Tree searches cost more than the rest of the work here: they are skipped where the raw
-    markup shows they cannot match.
-    """
-    if _may_hold(markup, BOILERPLATE_HINTS):
-        for element in BOILERPLATE(tree):
-            _drop(element)
-    if _may_hold(markup, WIX_HINTS):
-        for element in WIX_WRAPPERS(tree):
-            del element.attrib["id"]
-    for expression in remove_xpath:
-        for element in tree.xpath(expression):
-            if isinstance(element, etree._Element):
-                _drop(element)
-
-
-def _shape(tree: HtmlElement, container: HtmlElement | None, region: HtmlElement) -> None:
-    """Shape the article's region so that the engine finds the whole article and nothing else."""
-    for element in SPACE_CARRIERS(region):
-        element.tail = " " + element.tail
-    if container is not None:
-        container = _join_split_body(container)
-        _keep_container(container)
-        _mark_container(tree, container)
-    _drop_link_only_blocks(region, container)
-
-
-def _may_hold(markup: str | bytes, words: Sequence[str]) -> bool:
-    """Whether the raw page holds one of ``words`` (always true when there is no raw page)."""
-    if not markup:
-        return True
-    if isinstance(markup, bytes):
-        return any(word.encode() in markup for word in words)
-    return any(word in markup for word in words)
-
-
-def _surroundings(element: HtmlElement, levels: int) -> HtmlElement:
-    """``element``'s ancestor ``levels`` up, short of ``<html>``."""
-    for _ in range(levels):
-        parent = element.getparent()
-        if parent is None or parent.tag == "html":
-            break
-        element = parent
-    return element
-
-
-def _region(tree: HtmlElement, container: HtmlElement | None) -> HtmlElement:
-    """The part of the page around the article: the ``<article>`` or ``<main>`` element holding
-    its container, else the container's ancestor a few levels up, else the whole body."""
-    body = tree.find("body")
-    fallback = body if body is not None else tree
-    if container is None:
-        return fallback
-    ancestors = [a for a in container.iterancestors() if a.tag not in ("body", "html")]
-    for ancestor in ancestors:
-        if ancestor.tag in ("article", "main"):
-            return ancestor
-    return ancestors[min(ARTICLE_REGION_DEPTH, len(ancestors)) - 1] if ancestors else fallback
-
-
-def _drop(element: etree._Element) -> None:
-    """Remove an element and its content, keeping the text that follows it."""
-    if element.getparent() is not None:
-        element.drop_tree()
-
-
-def _article_container(tree: HtmlElement) -> HtmlElement | None:
-    """The element holding most of the page's paragraph text, when it clearly dominates."""
-    weights: dict[HtmlElement, int] = {}
-    for paragraph in tree.iter("p"):
-        parent = paragraph.getparent()
-        if parent is not None:
-            weights[parent] = weights.get(parent, 0) + len(paragraph.text_content())
-    if not weights:
-        return None
-    container, weight = max(weights.items(), key=lambda item: item[1])
-    if weight < MIN_CONTAINER_CHARS or weight < MIN_CONTAINER_SHARE * sum(weights.values()):
-        return None
-    return container
-
-
-def _keep_container(container: HtmlElement) -> None:
-    """Take boilerplate-looking words out of the class and id of the article's container chain.
-
-    The engine discards any container whose class contains one of its boilerplate words, which
-    loses the article when its own wrapper is named, say, ``widget--post`` or ``sidebar-layout``.
-    """
-    for element in (container, *container.iterancestors()):
-        if element.tag in ("body", "html"):
-            break
-        classes = element.get("class")
-        if classes and DISCARD_LOOKING.search(classes):
-            kept = [c for c in classes.split() if not DISCARD_LOOKING.search(c)]
-            element.set("class", " ".join(kept))
-        if DISCARD_LOOKING.search(element.get("id") or ""):
-            del element.attrib["id"]
-
-
-def _mark_container(tree: HtmlElement, container: HtmlElement) -> None:
-    """On a page with no ``<article>`` or ``<main>`` (div-only markup), make the article's
-    container an ``<article>``: otherwise the engine scans the whole page, menus and footer too.
-    """
-    if container.tag == "div" and not CONTAINER_ELEMENTS(tree):
-        container.tag = "article"
-
-
-def _join_split_body(container: HtmlElement) -> HtmlElement:
-    """Join the parts of an article body split around ads into the first part, returned.
-
-    A part is an element of the same tag and class close by in the tree that holds paragraphs;
-    the engine would keep only one of them.
-    """
-    classes = container.get("class")
-    ancestors = list(container.iterancestors())[:SPLIT_BODY_MAX_DEPTH]
-    if not classes or not ancestors:
-        return container
-    parts = [
-        element
-        for element in ancestors[-1].iter(container.tag)
-        if element.get("class") == classes and element.find(".//p") is not None
-    ]
-    if len(parts) < 2:
-        return container
-    first = parts[0]
-    for part in parts[1:]:
-        if any(a in parts for a in part.iterancestors()) or part in ancestors:
-            continue
-        if part.text and part.text.strip():
-            last = first[-1] if len(first) else None
-            if last is not None:
-                last.tail = (last.tail or "") + " " + part.text
-            else:
-                first.text = (first.text or "") + " " + part.text
-        for child in list(part):
-            first.append(child)
-        part.drop_tree()
-    return first
-
-
-def _drop_link_only_blocks(region: HtmlElement, container: HtmlElement | None) -> None:
-    """Remove blocks made of link text alone: teasers, "read more" lines, promotions.
-
-    Inside the article's container they go only while they are a minor part of it, so that a
-    page made of links (a link roundup) keeps its text.
-    """
-    inside, outside = [], []
-    in_container = set(container.iter()) if container is not None else set()
-    for block in LINKED_BLOCKS(region):
-        text = block.text_content().strip()
-        if not text or URL_LIKE.match(text):
-            continue
-        if block.tag == "a":
-            if not _stands_alone(block):
-                continue
-        else:
-            linked = sum(len(a.text_content().strip()) for a in block.iter("a"))
-            if linked < LINK_ONLY_SHARE * len(text):
-                continue
-        (inside if block in in_container else outside).append((block, len(text)))
-    in_budget = MAX_LINK_ONLY_LOSS * len(container.text_content()) if container is not None else 0
-    if inside and sum(n for _, n in inside) <= in_budget:
-        outside.extend(inside)
-    for block, _ in outside:
-        _drop(block)
-
-
-BLOCK_TAGS = frozenset(
-    "p div ul ol li h1 h2 h3 h4 h5 h6 br hr table figure section blockquote article".split()  # noqa: SIM905
-)
-
-
-def _stands_alone(link: HtmlElement) -> bool:
-    """Whether a link sits between blocks, as a paragraph of its own, not inside a sentence."""
-    if (link.tail or "").strip():
-        return False
-    previous, following = link.getprevious(), link.getnext()
-    parent = link.getparent()
-    before = previous.tail if previous is not None else parent.text if parent is not None else ""
-    return (
-        not (before or "").strip()
-        and (previous is None or previous.tag in BLOCK_TAGS)
-        and (following is None or following.tag in BLOCK_TAGS)
-    )
-
-
-# --- after extraction ---------------------------------------------------------------------------
-def _dek_is_separate(tree: HtmlElement, dek: str, leading: list[str]) -> bool:
-    """Whether the page's description, found among the leading paragraphs, is a dek shown apart
-    from the body or the body's own first paragraph.
-
-    Many pages describe themselves with their first paragraph; only a description set apart
-    (a heading, a classed excerpt, a block of its own) is a dek to drop from the body.
-    """
-    wanted = normalize(dek)
-    if not wanted or all(normalize(p) != wanted for p in leading):
-        return False
-    words = dek.split()[:4]
-    for element in DEK_CANDIDATES(tree, start=" ".join(words)) if words else ():
-        if normalize(element.text_content()) != wanted:
-            continue
-        if element.tag != "p" or DEK_CLASS.search(element.get("class") or ""):
-            return True
-        sibling = element.getnext()
-        return sibling is None or sibling.tag != "p"
-    return True
-
-
-DEK_CANDIDATES = etree.XPath(
-    "//body//*[self::p or self::h2 or self::h3 or self::h4 or self::div or self::span]"
-    "[starts-with(normalize-space(.), $start)]"
-)
-DEK_CLASS = re.compile(
-    r"excerpt|dek|deck|standfirst|sub-?title|sub-?head|summary|intro|teaser|descr|lede|strap",
-    re.IGNORECASE,
-)
-
-
-def _drop_stacked_articles(tree: HtmlElement, title: str | None) -> None:
-    """Keep only the first of several full articles stacked in one DOM (infinite scroll).
-
-    A later block is dropped when it is a sibling of the main article's block with the same
-    tag and class, holds its own headline and enough text to be an article of its own.
-    """
-    headlines = tree.xpath("//h1")
-    if len(headlines) < 2:
-        headlines = tree.xpath("//article[not(ancestor::article)]")
-        if len(headlines) < 2:
-            return
-    main = _main_headline(headlines, title)
-    following = headlines[headlines.index(main) + 1 :]
-    for other in following:
-        if not _is_inside(other, tree):
-            continue
-        first_block, other_block = _sibling_blocks(main, other)
-        if first_block is None or other_block is None:
-            continue
-        same_kind = (first_block.tag, first_block.get("class")) == (
-            other_block.tag,
-            other_block.get("class"),
-        )
-        if same_kind and len(other_block.text_content()) >= MIN_STACKED_BLOCK_CHARS:
-            other_block.drop_tree()
-
-
-def _main_headline(headlines: list[HtmlElement], title: str | None) -> HtmlElement:
-    if title:
-        wanted = normalize(title)
-        for headline in headlines:
-            if normalize(headline.text_content()) == wanted:
-                return headline
-    return headlines[0]
-
-
-def _is_inside(node: HtmlElement, root: HtmlElement) -> bool:
-    return any(ancestor is root for ancestor in node.iterancestors())
-
-
-def _sibling_blocks(
-    first: HtmlElement, other: HtmlElement
-) -> tuple[HtmlElement | None, HtmlElement | None]:
-    """The children of the lowest common ancestor that contain ``first`` and ``other``."""
-    first_chain = [first, *first.iterancestors()]
-    other_chain = [other, *other.iterancestors()]
-    other_ids = {id(node) for node in other_chain}
-    for depth, node in enumerate(first_chain):
-        if id(node) in other_ids:
-            if depth == 0:
-                return None, None
-            first_block = first_chain[depth - 1]
-            other_block = next(n for n in other_chain if n.getparent() is node)
-            if first_block is other_block:
-                return None, None
-            return first_block, other_block
-    return None, None
-
-
-def _trim_to_declared_body(paragraphs: list[str], article_body: str | None) -> list[str]:
-    """Cut what follows the end of the body the page declares in its structured data."""
-    if not article_body or len(article_body) < 200 or not paragraphs:
-        return paragraphs
-    tail = normalize(article_body)[-60:]
-    seen = ""
-    for index, paragraph in enumerate(paragraphs):
-        seen += " " + normalize(paragraph)
-        if tail in seen:
-            return paragraphs[: index + 1]
     return paragraphs
 
 
-# --- boilerplate paragraphs ---------------------------------------------------------------------
-# Paragraphs that are page furniture wherever they appear, recognised by their wording.
-BOILERPLATE_PARAGRAPHS = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"^(top |main |header |featured )?(photo|image|picture|video) credits?\s*:",
-        r"^(keep reading|read more|show (less|more)|continue reading)(\s*show (less|more))?$",
-        r"^.{0,40}keep reading\s*show less$",
-        r"^(subscribe|sign up)( now)? (to|for) (our|the) .{0,60}"
-        r"(newsletter|round-?up|digest|briefing|updates)\b",
-        r"^follow us( on (social|social media|twitter|facebook|x))?\.?$",
-        r"^(top|bottom) of page$",
-        r"^(back to top|skip to (main )?content)$",
-        r"^physical address:?$",
-        r"^[a-z]{2}_[A-Z]{2}\s?[A-Z][a-z]+$",  # language switcher: "en_USEnglish"
-        r"^(latest|newsletter|related|most popular|trending)$",
-    )
-)
-# A paragraph holding only a quotation and its attribution: a quote-of-the-day widget.
-QUOTE_WIDGET = re.compile(r'^["“][^"”]{10,400}["”]\s*[-–—]\s*[A-Z][\w.\' ]{2,50}$')
-SECTION_LABEL = re.compile(r"^[\w&' ]{2,30}( \| [\w&' ]{2,30})+$")
-LEADING_WINDOW = 4
-TRAILING_BIO_WINDOW = 3
-
-
-def clean_paragraphs(
-    paragraphs: Sequence[str], *, title: str | None, dek: str | None, author: str | None
-) -> list[str]:
-    """Drop the repeated headline/dek at the start, furniture anywhere, a bio at the end."""
-    kept = [
-        " ".join(p.replace("\xa0", " ").split())
-        for p in paragraphs
-        if not any(pattern.search(p.strip()) for pattern in BOILERPLATE_PARAGRAPHS)
-        and not QUOTE_WIDGET.match(p.strip())
-    ]
-    kept = [p for p in kept if p]
-    repeats = {normalize(t) for t in (title, dek) if t}
-    for _ in range(LEADING_WINDOW):
-        if len(kept) > 1 and (normalize(kept[0]) in repeats or SECTION_LABEL.match(kept[0])):
-            kept.pop(0)
-    if author:
-        bio_start = re.compile(rf"^{re.escape(author.split(',')[0].strip())} (is|was|has)\b")
-        tail = len(kept) - TRAILING_BIO_WINDOW
-        kept = [p for i, p in enumerate(kept) if i < tail or not bio_start.match(p)] or kept
-    return kept
+def _published(meta: PageMetadata, url: str | None) -> datetime | None:
+    """The declared date, else the day the declared URL names, else the day the given URL names."""
+    return meta.published or date_in_url(meta.url) or date_in_url(url)

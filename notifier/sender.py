@@ -9,16 +9,13 @@ log lines, not in exception text, not in SendResult.error.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import enum
 import itertools
 import logging
 import math
 import sys
-import time
 import warnings
-from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
@@ -38,7 +35,8 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from notifier.redaction import redact
+from notifier.redaction import protect_token, redact
+from notifier.sender_pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -46,22 +44,6 @@ logger = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 DEFAULT_API_URL = "https://api.telegram.org"
-# Loggers of the bot client and its HTTP stack that may see URLs or tokens.
-CLIENT_LOGGERS = (
-    "telegram",
-    "telegram.Bot",
-    "telegram.ext.ExtBot",
-    "telegram.ext.Application",
-    "telegram.ext.Updater",
-    "telegram.request.BaseRequest",
-    "telegram.request.HTTPXRequest",
-    "httpx",
-    "httpcore.connection",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.proxy",
-    "httpcore.socks",
-)
 _CHAT_GONE_BAD_REQUESTS = (
     "chat not found",
     "peer_id_invalid",
@@ -103,156 +85,6 @@ class SendResult:
 
 class Sender(Protocol):
     async def send(self, message: Outgoing) -> SendResult: ...
-
-
-class _RedactingFilter(logging.Filter):
-    """Rewrites records of the client loggers so that no registered token is emitted."""
-
-    def __init__(self) -> None:
-        super().__init__("newsradar-token-redaction")
-        self.tokens: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.tokens:
-            return True
-        message = record.getMessage()
-        cleaned = self._clean(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        if record.exc_info:
-            formatted = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = self._clean(formatted)
-            record.exc_info = None
-        elif record.exc_text:
-            record.exc_text = self._clean(record.exc_text)
-        return True
-
-    def _clean(self, text: str) -> str:
-        for token in self.tokens:
-            text = redact(text, token)
-        return text
-
-
-_REDACTION = _RedactingFilter()
-
-
-def protect_token(token: str, loggers: Iterable[str] = CLIENT_LOGGERS) -> None:
-    """Keep `token` out of everything the bot client and its HTTP stack log.
-
-    Call before creating any Bot or Application that uses the token (the bot client logs its
-    API URL when it is created)."""
-    if token:
-        _REDACTION.tokens.add(token)
-    for name in loggers:
-        named = logging.getLogger(name)
-        if _REDACTION not in named.filters:
-            named.addFilter(_REDACTION)
-
-
-@dataclass
-class _Flight:
-    """One message from leaving to its answer: Telegram saw it arrive somewhere in between."""
-
-    landed: float = math.inf  # until answered, it may yet arrive at any moment
-
-
-class _Pacer:
-    """Hands out send slots so that every rate limit holds: each key gets one slot per interval.
-
-    Slots are reserved before sleeping, so concurrent callers queue up instead of racing."""
-
-    def __init__(self) -> None:
-        self._next_slot: dict[object, float] = {}
-        self._timetable: list[float] = []  # shared slots taken, in time order
-        self._flights: list[_Flight] = []
-        self._gate = asyncio.Lock()
-        self._landed = asyncio.Event()
-
-    async def wait_all(
-        self, own: Mapping[object, float], shared: tuple[object, float] | None = None
-    ) -> None:
-        """Sleep until the slot `reserve` hands out."""
-        delay = self.reserve(own, shared) - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-
-    def reserve(
-        self, own: Mapping[object, float], shared: tuple[object, float] | None = None
-    ) -> float:
-        """Take the next slot of every `own` key and the first free `shared` slot no earlier.
-
-        Taking both at once orders messages by when they can really leave: a group waiting out
-        its interval already holds its place in the shared rate, instead of queueing behind
-        every chat that came due meanwhile, and those chats fill the gaps before it."""
-        now = time.monotonic()
-        slot = max([now, *(self._next_slot.get(k, now) for k, i in own.items() if i > 0)])
-        if shared is not None and shared[1] > 0:
-            key, spacing = shared
-            slot = self._book(max(slot, self._next_slot.get(key, slot)), spacing, now)
-        for key, interval in own.items():
-            if interval > 0:
-                self._next_slot[key] = slot + interval
-        return slot
-
-    def _book(self, ready: float, spacing: float, now: float) -> float:
-        """The first moment from `ready` at least `spacing` from every shared slot taken."""
-        del self._timetable[: bisect.bisect_left(self._timetable, now - spacing)]
-        index = bisect.bisect_left(self._timetable, ready)
-        slot = max(ready, self._timetable[index - 1] + spacing) if index else ready
-        while index < len(self._timetable) and self._timetable[index] < slot + spacing:
-            slot = self._timetable[index] + spacing
-            index += 1
-        self._timetable.insert(index, slot)
-        return slot
-
-    @contextlib.asynccontextmanager
-    async def flight(self, limit: int, window: float = 1.0) -> AsyncIterator[None]:
-        """At most `limit` messages may arrive in any `window` seconds, wherever in its flight
-        each one arrives.
-
-        A message counts from leaving until `window` after its answer: slots alone let
-        messages that overslept (a busy event loop) leave together, and counting departures
-        alone lets a message held up on the way land together with the ones sent after it."""
-        async with self._gate:
-            while self._in_window(window) >= limit:
-                await self._one_less(window)
-            flight = _Flight()
-            self._flights.append(flight)
-        try:
-            yield
-        finally:
-            flight.landed = time.monotonic()
-            self._landed.set()
-
-    def _in_window(self, window: float) -> int:
-        now = time.monotonic()
-        self._flights = [f for f in self._flights if f.landed + window > now]
-        return len(self._flights)
-
-    async def _one_less(self, window: float) -> None:
-        """Wait until the earliest-answered message stops counting, or one is answered."""
-        first = min(flight.landed for flight in self._flights)
-        if first == math.inf:
-            self._landed.clear()
-            await self._landed.wait()
-        else:
-            await asyncio.sleep(first + window - time.monotonic())
-
-    def hold(self, key: object, seconds: float) -> None:
-        """Push the next slot of `key` at least `seconds` into the future."""
-        if seconds <= 0:
-            return
-        until = time.monotonic() + seconds
-        self._next_slot[key] = max(self._next_slot.get(key, until), until)
-
-    def __len__(self) -> int:
-        return len(self._next_slot)
-
-    def forget_idle(self) -> None:
-        """Drop keys whose next slot has passed: they no longer constrain anyone."""
-        now = time.monotonic()
-        for key in [k for k, slot in self._next_slot.items() if slot < now]:
-            del self._next_slot[key]
 
 
 _OVERALL = "overall"
@@ -311,7 +143,7 @@ class TelegramSender:
             request=self._requests[0],
             get_updates_request=self._requests[1],
         )
-        self._pacer = _Pacer()
+        self._pacer = Pacer()
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_users: dict[int, int] = {}
         self._started = False
@@ -368,43 +200,58 @@ class TelegramSender:
             try:
                 sent = await self._send_once(message)
             except RetryAfter as exc:
-                wait = _retry_after_seconds(exc)
                 error = self._describe(exc)
-                # Flood control usually covers the whole bot: hold every chat, not just this one.
-                self._pacer.hold(_OVERALL, wait)
-                if wait > self._max_retry_after or attempt == self._max_attempts:
-                    return SendResult(Outcome.RETRY_LATER, error=error, retry_after=wait)
-                logger.info("Telegram asked to wait %.1fs before sending again", wait)
-                await asyncio.sleep(wait)
-            except ChatMigrated as exc:
-                return SendResult(
-                    Outcome.MIGRATED, new_chat_id=int(exc.new_chat_id), error=self._describe(exc)
-                )
-            except Forbidden as exc:
-                return SendResult(Outcome.CHAT_GONE, error=self._describe(exc))
-            except InvalidToken as exc:
-                # A configuration problem: nothing can be sent until the token is fixed.
-                return SendResult(Outcome.RETRY_LATER, error=self._describe(exc))
-            except BadRequest as exc:
-                lowered = exc.message.lower()
-                if any(reason in lowered for reason in _CHAT_GONE_BAD_REQUESTS):
-                    return SendResult(Outcome.CHAT_GONE, error=self._describe(exc))
-                return SendResult(Outcome.REJECTED, error=self._describe(exc))
+                gave_up = await self._wait_out_flood(exc, error, last=attempt == self._max_attempts)
+                if gave_up is not None:
+                    return gave_up
+            except (ChatMigrated, Forbidden, InvalidToken, BadRequest) as exc:
+                return self._final_result(exc)
             except (NetworkError, TelegramError) as exc:  # timeouts, 5xx, connection failures
                 error = self._describe(exc)
                 if attempt < self._max_attempts:
-                    pause = min(self._retry_backoff * 2 ** (attempt - 1), _MAX_BACKOFF)
-                    logger.info(
-                        "sending to chat %s failed (%s); retry %d in %.2fs",
-                        message.chat_id,
-                        error,
-                        attempt,
-                        pause,
-                    )
-                    await asyncio.sleep(pause)
+                    await self._back_off(message.chat_id, error, attempt)
             else:
                 return SendResult(Outcome.SENT, message_id=sent.message_id)
         return SendResult(Outcome.RETRY_LATER, error=error)
+
+    async def _wait_out_flood(
+        self, exc: RetryAfter, error: str, *, last: bool
+    ) -> SendResult | None:
+        """Honour a 429: hold every chat for the time asked and wait it out before the next try;
+        too long a wait, or none left to try, gives the alert back for later."""
+        wait = _retry_after_seconds(exc)
+        # Flood control usually covers the whole bot: hold every chat, not just this one.
+        self._pacer.hold(_OVERALL, wait)
+        if wait > self._max_retry_after or last:
+            return SendResult(Outcome.RETRY_LATER, error=error, retry_after=wait)
+        logger.info("Telegram asked to wait %.1fs before sending again", wait)
+        await asyncio.sleep(wait)
+        return None
+
+    async def _back_off(self, chat_id: int, error: str, attempt: int) -> None:
+        """Pause before retrying a network error, doubling the pause after each failure."""
+        pause = min(self._retry_backoff * 2 ** (attempt - 1), _MAX_BACKOFF)
+        logger.info(
+            "sending to chat %s failed (%s); retry %d in %.2fs", chat_id, error, attempt, pause
+        )
+        await asyncio.sleep(pause)
+
+    def _final_result(
+        self, exc: ChatMigrated | Forbidden | InvalidToken | BadRequest
+    ) -> SendResult:
+        """The outcome of an answer that retrying at once cannot change."""
+        error = self._describe(exc)
+        if isinstance(exc, ChatMigrated):
+            return SendResult(Outcome.MIGRATED, new_chat_id=int(exc.new_chat_id), error=error)
+        if isinstance(exc, Forbidden):
+            return SendResult(Outcome.CHAT_GONE, error=error)
+        if isinstance(exc, InvalidToken):
+            # A configuration problem: nothing can be sent until the token is fixed.
+            return SendResult(Outcome.RETRY_LATER, error=error)
+        lowered = exc.message.lower()
+        if any(reason in lowered for reason in _CHAT_GONE_BAD_REQUESTS):
+            return SendResult(Outcome.CHAT_GONE, error=error)
+        return SendResult(Outcome.REJECTED, error=error)
 
     async def _send_once(self, message: Outgoing) -> Message:
         try:

@@ -1,4 +1,4 @@
-"""The watchlist query language: normalisation, parsing, canonical form and errors."""
+"""The watchlist query language: parsing, canonical form and errors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from notifier.query import And, Not, Or, QueryError, Term, any_of, normalize, parse_query
+from notifier.query import And, Not, Or, QueryError, Term, any_of, parse_query
 
 
 def word(text: str, field: str = "any") -> Term:
@@ -19,31 +19,6 @@ def phrase(text: str, field: str = "any") -> Term:
 
 def prefix(text: str, field: str = "any") -> Term:
     return Term("prefix", tuple(text.split()), field)  # type: ignore[arg-type]
-
-
-# --------------------------------------------------------------------------- normalize
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("IRAQ", "iraq"),
-        ("Iraq's militias", "iraq militias"),
-        ("Iraq\u2019s militias", "iraq militias"),
-        ("Shi\u2019a and Shi'a", "shia and shia"),
-        ("anti-ISIS", "anti isis"),
-        ("BAGHDÂD", "baghdad"),
-        ("\u1e62adr", "sadr"),  # precomposed S with dot below
-        ("S\u0323adr", "sadr"),  # S followed by a combining dot below
-        ("Łódź, Straße", "lodz strasse"),
-        ("U.S. troops\u2014again!", "u s troops again"),
-        ("militias\u2019 bases", "militias bases"),
-        ("\u201cAl Asad\u201d", "al asad"),
-        ("", ""),
-    ],
-)
-def test_normalize(text: str, expected: str) -> None:
-    assert normalize(text) == expected
 
 
 # --------------------------------------------------------------------------- structure

@@ -21,7 +21,6 @@ from notifier.sender import (
     SendResult,
     StdoutSender,
     TelegramSender,
-    _Pacer,
 )
 from tests.support.botapi import FakeBotApi
 
@@ -279,26 +278,3 @@ def test_stdout_sender_prints_and_reports_sent() -> None:
     assert [r.outcome for r in results] == [Outcome.SENT, Outcome.SENT]
     assert results[0].message_id != results[1].message_id
     assert stream.getvalue().count("Title\nhttps://x") == 2
-
-
-def test_departures_never_exceed_the_ceiling_even_after_a_stall() -> None:
-    """Callers that overslept together (a busy loop) still leave within the ceiling."""
-
-    async def main() -> list[float]:
-        pacer = _Pacer()
-        departures: list[float] = []
-
-        async def send() -> None:
-            await pacer.wait_all({"overall": 0.01})
-            async with pacer.flight(5, window=0.2):
-                departures.append(time.monotonic())
-
-        tasks = [asyncio.create_task(send()) for _ in range(20)]
-        time.sleep(0.15)  # the event loop stalls: every slot so far is overslept
-        await asyncio.gather(*tasks)
-        return departures
-
-    departures = asyncio.run(main())
-    assert len(departures) == 20
-    for i, start in enumerate(departures):
-        assert sum(1 for t in departures[i:] if t - start < 0.2 - 1e-3) <= 5

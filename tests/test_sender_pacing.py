@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import bisect
 import itertools
+import time
 from typing import Any
 
 from notifier.sender import Outcome, Outgoing, TelegramSender
+from notifier.sender_pacing import Pacer
 from tests.support.botapi import FakeBotApi
 
 TELEGRAM_PER_SECOND = 30  # Telegram's own ceiling, counted as messages arrive
@@ -89,3 +91,26 @@ def test_late_arrivals_do_not_bunch_above_telegrams_ceiling(bot_api: FakeBotApi)
     arrivals = [m["time"] for m in bot_api.sent]
     assert len(arrivals) == 45
     assert most_in_window(arrivals, 1.0) <= TELEGRAM_PER_SECOND
+
+
+def test_departures_never_exceed_the_ceiling_even_after_a_stall() -> None:
+    """Callers that overslept together (a busy loop) still leave within the ceiling."""
+
+    async def main() -> list[float]:
+        pacer = Pacer()
+        departures: list[float] = []
+
+        async def send() -> None:
+            await pacer.wait_all({"overall": 0.01})
+            async with pacer.flight(5, window=0.2):
+                departures.append(time.monotonic())
+
+        tasks = [asyncio.create_task(send()) for _ in range(20)]
+        time.sleep(0.15)  # the event loop stalls: every slot so far is overslept
+        await asyncio.gather(*tasks)
+        return departures
+
+    departures = asyncio.run(main())
+    assert len(departures) == 20
+    for i, start in enumerate(departures):
+        assert sum(1 for t in departures[i:] if t - start < 0.2 - 1e-3) <= 5

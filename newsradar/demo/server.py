@@ -8,41 +8,18 @@ from __future__ import annotations
 
 import collections
 import hashlib
-import re
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from newsradar.demo import feeds, statecraft, wix, wordpress
-from newsradar.demo.content import (
-    SAMPLE_ARTICLES,
-    STATECRAFT_ARTICLES,
-    WIX_ARTICLES,
-    WP_ARTICLES,
-    SampleArticle,
-)
-from newsradar.demo.markup import iso
+from newsradar.demo.content import SAMPLE_ARTICLES, SampleArticle
+from newsradar.demo.outlet_routes import OUTLET_SPECS, Response, Route
 from newsradar.demo.statecraft import Placed
-
-INFINITE_SCROLL_FOLLOWERS = 2
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    body: str
-    content_type: str = "text/html; charset=utf-8"
-    status: int = 200
-
-
-NOT_FOUND = Response("<html><body><h1>Not found</h1></body></html>", status=404)
-Route = Callable[["SampleSite", str], Response]
 
 
 class SampleSite:
@@ -166,173 +143,80 @@ class _QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
+class _SampleHandler(BaseHTTPRequestHandler):
+    """Answers GET and HEAD for one sample site, with conditional GET (ETag, Last-Modified)."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "SampleOutlet/1.0"
+    site: SampleSite  # set on the subclass made for each site
+
+    def do_GET(self) -> None:
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(send_body=False)
+
+    def _serve(self, *, send_body: bool) -> None:
+        site = self.site
+        site.user_agents.add(self.headers.get("User-Agent", ""))
+        path = urlsplit(self.path).path
+        response = site.respond(path)
+        payload = response.body.encode("utf-8")
+        etag = '"' + hashlib.sha1(payload).hexdigest()[:16] + '"'
+        validators: list[tuple[str, str]] = []
+        if response.status == 200:
+            modified = site.version(path, etag)
+            validators = self._validators(etag, modified)
+            if self._not_modified(etag if site.send_etags else None, modified):
+                self._send_not_modified(path, validators)
+                return
+        site.answered(path, response.status)
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self._send_headers(validators)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(payload)
+
+    def _validators(self, etag: str, modified: int) -> list[tuple[str, str]]:
+        """Last-Modified always, ETag unless the site was told to leave it out."""
+        validators = [("Last-Modified", formatdate(modified, usegmt=True))]
+        if self.site.send_etags:
+            validators.append(("ETag", etag))
+        return validators
+
+    def _send_not_modified(self, path: str, validators: list[tuple[str, str]]) -> None:
+        self.site.answered(path, 304)
+        self.send_response(304)
+        self._send_headers(validators)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send_headers(self, headers: list[tuple[str, str]]) -> None:
+        for name, value in headers:
+            self.send_header(name, value)
+
+    def _not_modified(self, etag: str | None, modified: int) -> bool:
+        """RFC 9110: If-None-Match decides when sent; If-Modified-Since only without it."""
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return etag is not None and etag in (t.strip() for t in if_none_match.split(","))
+        since = self.headers.get("If-Modified-Since")
+        if since is None:
+            return False
+        try:
+            return modified <= parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            return False
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep test and demo output clean."""
+
+
 def _handler_for(site: SampleSite) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "SampleOutlet/1.0"
-
-        def do_GET(self) -> None:
-            self._serve(send_body=True)
-
-        def do_HEAD(self) -> None:
-            self._serve(send_body=False)
-
-        def _serve(self, *, send_body: bool) -> None:
-            site.user_agents.add(self.headers.get("User-Agent", ""))
-            path = urlsplit(self.path).path
-            response = site.respond(path)
-            payload = response.body.encode("utf-8")
-            etag = '"' + hashlib.sha1(payload).hexdigest()[:16] + '"'
-            validators: list[tuple[str, str]] = []
-            if response.status == 200:
-                modified = site.version(path, etag)
-                validators.append(("Last-Modified", formatdate(modified, usegmt=True)))
-                if site.send_etags:
-                    validators.append(("ETag", etag))
-                if self._not_modified(etag if site.send_etags else None, modified):
-                    site.answered(path, 304)
-                    self.send_response(304)
-                    for name, value in validators:
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-            site.answered(path, response.status)
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in validators:
-                self.send_header(name, value)
-            self.end_headers()
-            if send_body:
-                self.wfile.write(payload)
-
-        def _not_modified(self, etag: str | None, modified: int) -> bool:
-            """RFC 9110: If-None-Match decides when sent; If-Modified-Since only without it."""
-            if_none_match = self.headers.get("If-None-Match")
-            if if_none_match is not None:
-                return etag is not None and etag in (t.strip() for t in if_none_match.split(","))
-            since = self.headers.get("If-Modified-Since")
-            if since is None:
-                return False
-            try:
-                return modified <= parsedate_to_datetime(since).timestamp()
-            except (TypeError, ValueError):
-                return False
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Keep test and demo output clean."""
-
-    return Handler
-
-
-# --- routes per outlet ------------------------------------------------------------------------
-XML = "application/xml; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
-_SECTION_PAGE = re.compile(r"^/(qiosk|(tag|author|category)/[a-z0-9-]+)/$")
-
-
-def _find(items: list[Placed], path: str, base_url: str) -> Placed | None:
-    return next((p for p in items if p.url == base_url + path), None)
-
-
-def _statecraft_route(site: SampleSite, path: str) -> Response:
-    items = site.placed()
-    alternates = {a.alt_path: p for p in items if (a := p.article).alt_path}
-    if path == "/":
-        alt_urls = [site.base_url + alt for alt in alternates]
-        return Response(statecraft.listing_page(items, alt_urls))
-    if path == "/feeds/feed.rss":
-        body = feeds.rss(site.name, site.base_url + "/", items)
-        return Response(body, "application/rss+xml; charset=utf-8")
-    if path == "/robots.txt":
-        return Response("User-agent: *\nDisallow: /search\nDisallow: /subscribe\n", TEXT)
-    if _SECTION_PAGE.match(path):
-        return Response(statecraft.simple_page(path.strip("/").replace("/", ": "), items))
-    item = _find(items, path, site.base_url)
-    canonical = item is not None
-    if item is None and path in alternates:
-        item = alternates[path]
-        item = Placed(item.article, site.base_url + path, item.published)
-    if item is None:
-        return NOT_FOUND
-    rest = [p for p in items if p.article.slug != item.article.slug]
-    older = [p for p in rest if p.published <= item.published]
-    following = (older + [p for p in rest if p not in older])[:INFINITE_SCROLL_FOLLOWERS]
-    return Response(statecraft.article_page(item, following, canonical=canonical))
-
-
-def _wp_route(site: SampleSite, path: str) -> Response:
-    items = site.placed()
-    base = site.base_url
-    if path == "/" or _SECTION_PAGE.match(path):
-        return Response(wordpress.home_page(items))
-    if path == "/feed/atom/":
-        body = feeds.atom(site.name, base + "/", base + path, items)
-        return Response(body, "application/atom+xml; charset=utf-8")
-    if path == "/sitemap_index.xml":
-        lastmod = iso(items[0].published) if items else iso(site.now)
-        maps = [base + "/post-sitemap.xml", base + "/news-sitemap.xml"]
-        return Response(feeds.sitemap_index(maps, lastmod), XML)
-    if path == "/post-sitemap.xml":
-        return Response(feeds.post_sitemap(items), XML)
-    if path == "/news-sitemap.xml":
-        return Response(feeds.news_sitemap(site.name, items), XML)
-    if path == "/robots.txt":
-        robots = (
-            "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n\n"
-            f"Sitemap: {base}/sitemap_index.xml\nSitemap: {base}/news-sitemap.xml\n"
-        )
-        return Response(robots, TEXT)
-    item = _find(items, path, base)
-    return Response(wordpress.article_page(item, items[:5])) if item else NOT_FOUND
-
-
-def _wix_route(site: SampleSite, path: str) -> Response:
-    items = site.placed()
-    if path == "/blog":
-        return Response(wix.blog_page(items))
-    if path == "/":
-        return Response(wix.plain_page("Home", "Independent analysis of the Middle East."))
-    if path == "/about":
-        return Response(wix.plain_page("About", "We are a small policy forum on the region."))
-    if path == "/contact":
-        return Response(wix.plain_page("Contact", "Write to us at info@forum.example.org."))
-    if path == "/robots.txt":
-        return Response("User-agent: *\nAllow: /\n", TEXT)
-    item = _find(items, path, site.base_url)
-    return Response(wix.post_page(item)) if item else NOT_FOUND
-
-
-@dataclass(frozen=True, slots=True)
-class _OutletSpec:
-    name: str
-    host: str
-    articles: tuple[SampleArticle, ...]
-    route: Route
-    feeds: tuple[str, ...]
-    sitemaps: tuple[str, ...]
-    listing_pages: tuple[str, ...]
-    article_url_pattern: str
-
-
-OUTLET_SPECS: dict[str, _OutletSpec] = {
-    "statecraft": _OutletSpec(
-        statecraft.SITE_NAME, "127.0.0.1", STATECRAFT_ARTICLES, _statecraft_route,
-        feeds=("/feeds/feed.rss",), sitemaps=(), listing_pages=("/",),
-        article_url_pattern=r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$|/qiosk/[a-z0-9-]+/$",
-    ),
-    "wp": _OutletSpec(
-        wordpress.SITE_NAME, "127.0.0.2", WP_ARTICLES, _wp_route,
-        feeds=("/feed/atom/",), sitemaps=("/sitemap_index.xml",), listing_pages=(),
-        article_url_pattern=r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$",
-    ),
-    "wix": _OutletSpec(
-        wix.SITE_NAME, "127.0.0.3", WIX_ARTICLES, _wix_route,
-        feeds=(), sitemaps=(), listing_pages=("/blog",),
-        article_url_pattern=r"/post/[a-z0-9-]+$",
-    ),
-}  # fmt: skip
+    """The request handler class of one site (the server makes one handler per request)."""
+    return type("Handler", (_SampleHandler,), {"site": site})
 
 
 class SampleOutlets:

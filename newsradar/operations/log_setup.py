@@ -5,26 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from notifier.redaction import redact
-
-
-class RedactToken(logging.Filter):
-    """Replaces the token wherever it appears in a record, arguments and traceback included."""
-
-    def __init__(self, token: str | None) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.token:
-            return True
-        record.msg, record.args = redact(record.getMessage(), self.token), None
-        if record.exc_info:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-            record.exc_info = None
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text, self.token)
-        return True
+from notifier.redaction import TokenRedactingFilter
 
 
 def setup_logging(verbose: bool, token: str | None) -> None:
@@ -32,7 +13,7 @@ def setup_logging(verbose: bool, token: str | None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactToken(token))
+    handler.addFilter(TokenRedactingFilter(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -26,7 +26,7 @@ from newsradar.config import Config
 from newsradar.database import Database, OutletHealth, utcnow
 from newsradar.database.article_store import BATCH
 from newsradar.operations.operator_notices import add_notice
-from notifier.render import html_to_plain
+from notifier.telegram_message import html_to_plain
 
 log = logging.getLogger("newsradar.health")
 
@@ -107,9 +107,21 @@ def _load(session: Session, outlet_ids: list[str]) -> dict[str, OutletHealth]:
 
 
 def _update(health: OutletHealth, run: OutletRun, config: Config, now: datetime) -> list[Notice]:
+    """Fold one run into the outlet's health row; the notices its changes of state call for."""
     outlet = config.outlet(run.outlet_id)
     label = _label(run.outlet_id, outlet.name if outlet else run.outlet_id)
-    notices: list[Notice] = []
+    _count_run(health, run, now)
+    failures_before = health.consecutive_failures or 0
+    if run.failed:
+        return _failed_run(health, run, label, config.crawl.alert_after_failures)
+    return [
+        *_succeeded_run(health, run, label, failures_before, now),
+        *_text_verdict(health, run, label),
+    ]
+
+
+def _count_run(health: OutletHealth, run: OutletRun, now: datetime) -> None:
+    """What the run did, whether it failed or not: articles, pages and its error."""
     health.last_run_at = now
     health.articles_last_run = run.articles
     health.articles_total = (health.articles_total or 0) + run.articles
@@ -122,38 +134,47 @@ def _update(health: OutletHealth, run: OutletRun, config: Config, now: datetime)
         health.last_error = run.error_summary
         health.last_error_at = now
 
-    failures_before = health.consecutive_failures or 0
-    if run.failed:
-        health.consecutive_failures = failures_before + 1
-        if health.consecutive_failures >= config.crawl.alert_after_failures and not (
-            health.failing_alerted
-        ):
-            health.failing_alerted = True
-            error = html.escape((run.error_summary or "unknown error")[:MAX_ERROR_CHARS])
-            notices.append(
-                Notice(
-                    run.outlet_id,
-                    "failing",
-                    f"⚠️ <b>Outlet failing</b>: {label} failed "
-                    f"{health.consecutive_failures} runs in a row.\nLast error: {error}",
-                )
-            )
-        return notices
 
+def _failed_run(health: OutletHealth, run: OutletRun, label: str, alert_after: int) -> list[Notice]:
+    """One failure more; the operators hear once, when the failures in a row reach
+    `alert_after`."""
+    health.consecutive_failures = (health.consecutive_failures or 0) + 1
+    if health.consecutive_failures < alert_after or health.failing_alerted:
+        return []
+    health.failing_alerted = True
+    error = html.escape((run.error_summary or "unknown error")[:MAX_ERROR_CHARS])
+    return [
+        Notice(
+            run.outlet_id,
+            "failing",
+            f"⚠️ <b>Outlet failing</b>: {label} failed "
+            f"{health.consecutive_failures} runs in a row.\nLast error: {error}",
+        )
+    ]
+
+
+def _succeeded_run(
+    health: OutletHealth, run: OutletRun, label: str, failures_before: int, now: datetime
+) -> list[Notice]:
+    """The failures in a row end; a recovery notice when the operators had heard of them."""
     health.consecutive_failures = 0
     health.last_success_at = now
     health.first_crawl_at = health.first_crawl_at or now
-    if health.failing_alerted:
-        health.failing_alerted = False
-        notices.append(
-            Notice(
-                run.outlet_id,
-                "failing-recovered",
-                f"✅ <b>Outlet recovered</b>: {label} works again after "
-                f"{failures_before} failed runs.",
-            )
+    if not health.failing_alerted:
+        return []
+    health.failing_alerted = False
+    return [
+        Notice(
+            run.outlet_id,
+            "failing-recovered",
+            f"✅ <b>Outlet recovered</b>: {label} works again after {failures_before} failed runs.",
         )
+    ]
 
+
+def _text_verdict(health: OutletHealth, run: OutletRun, label: str) -> list[Notice]:
+    """Whether the outlet's pages still yield article text: the typical length learns from
+    healthy runs, and a notice goes out when the verdict turns (broken, or back)."""
     lengths = run.text_chars
     health.text_chars_last_run = int(median(lengths)) if lengths else None
     broken = extraction_broken(run, health.typical_text_chars)
@@ -165,10 +186,10 @@ def _update(health: OutletHealth, run: OutletRun, config: Config, now: datetime)
         )
     if broken and not health.layout_alerted:
         health.layout_alerted = True
-        notices.append(Notice(run.outlet_id, "no-text", _no_text(label, run, health)))
-    elif broken is False and health.layout_alerted:
+        return [Notice(run.outlet_id, "no-text", _no_text(label, run, health))]
+    if broken is False and health.layout_alerted:
         health.layout_alerted = False
-        notices.append(
+        return [
             Notice(
                 run.outlet_id,
                 "no-text-recovered",
@@ -176,8 +197,8 @@ def _update(health: OutletHealth, run: OutletRun, config: Config, now: datetime)
                 f"{len(lengths) + run.pages_without_text} pages fetched yielded article text "
                 f"(median {int(median(lengths)):,} characters).",
             )
-        )
-    return notices
+        ]
+    return []
 
 
 def extraction_broken(run: OutletRun, typical_chars: int | None) -> bool | None:

@@ -5,9 +5,12 @@ Consecutive failures stay the last column, so that scripts can read them with `s
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from newsradar.config import Config
 from newsradar.database import Database, OutletHealth
 from newsradar.settings import Settings
+from notifier.timestamps import utc_minute
 
 
 def print_status(config: Config, settings: Settings) -> None:
@@ -62,5 +65,5 @@ def _alerted(row: OutletHealth) -> str:
     return ",".join(troubles) or "-"
 
 
-def _when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"  # type: ignore[attr-defined]
+def _when(value: datetime | None) -> str:
+    return utc_minute(value, zone=False) if value else "-"

@@ -1,0 +1,241 @@
+"""The typed form of the operator's config: pydantic models of outlets.yaml and watchlists.yaml,
+each field checked as it is read, and the `Config` the rest of newsradar uses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from notifier.query import Query, any_of, parse_query
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'15m', '24h', '7d' and the like."""
+    found = _DURATION.match(str(text))
+    if not found:
+        raise ValueError(f"not a duration: {text!r} (write e.g. 30s, 15m, 24h, 7d)")
+    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CrawlSettings(_Strict):
+    """Settings shared by every outlet; each may be overridden where the outlet allows."""
+
+    backfill: str = "24h"
+    contact_url: str = "https://github.com/newsradar/newsradar"
+    timeout: str = "30s"
+    max_page_mb: float = Field(default=10, gt=0)
+    per_host_concurrency: int = Field(default=2, ge=1, le=8)
+    download_delay: float = Field(default=1.0, ge=0)
+    # A URL not listed by any discovery source for this long is forgotten (the store stays small).
+    seen_url_ttl: str = "90d"
+    # Operators hear about an outlet after this many failed runs in a row.
+    alert_after_failures: int = Field(default=3, ge=1)
+    # A host's robots.txt is read again once the copy kept is this old.
+    robots_ttl: str = "24h"
+
+    @field_validator("backfill", "timeout", "seen_url_ttl", "robots_ttl")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def backfill_window(self) -> timedelta:
+        return parse_duration(self.backfill)
+
+    @property
+    def seen_url_window(self) -> timedelta:
+        return parse_duration(self.seen_url_ttl)
+
+    @property
+    def robots_window(self) -> timedelta:
+        return parse_duration(self.robots_ttl)
+
+
+class Outlet(_Strict):
+    id: str
+    name: str
+    feeds: list[str] = []
+    sitemaps: list[str] = []
+    listing_pages: list[str] = []
+    article_url_pattern: str | None = None
+    every: str = "15m"
+    cron: str | None = None  # a crontab line; when given it replaces `every`
+    enabled: bool = True
+    backfill: str | None = None
+    content_xpath: str | None = None
+    remove_xpath: list[str] = []
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("use lower-case letters, digits, '-' and '_' only")
+        return value
+
+    @field_validator("feeds", "sitemaps", "listing_pages")
+    @classmethod
+    def _urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise ValueError(f"not an http(s) URL: {url!r}")
+        return urls
+
+    @field_validator("article_url_pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
+        return value
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: str) -> str:
+        if _DURATION.match(value):
+            return value
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"neither a duration (15m, 1h) nor a cron expression ('*/15 * * * *'): {exc}"
+            ) from None
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a cron expression ('*/15 * * * *'): {exc}") from None
+        return value
+
+    @field_validator("backfill")
+    @classmethod
+    def _backfill(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _has_source(self) -> Outlet:
+        if not (self.feeds or self.sitemaps or self.listing_pages):
+            raise ValueError("an outlet needs at least one of feeds, sitemaps or listing_pages")
+        return self
+
+    @property
+    def crontab(self) -> str | None:
+        """The cron line the outlet runs on (`cron:`, or a cron line in `every:`); None when
+        `every:` is an interval."""
+        return self.cron or (None if _DURATION.match(self.every) else self.every)
+
+
+class OutletsFile(_Strict):
+    crawl: CrawlSettings = CrawlSettings()
+    outlets: list[Outlet]
+
+
+class Watchlist(_Strict):
+    id: str
+    title: str
+    query: Query
+    outlets: Literal["all"] | list[str] = "all"
+    chats: list[int] = []
+    open: bool = False
+    min_hits: int = Field(default=1, ge=1)
+    title_only: bool = False
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("use lower-case letters, digits, '-' and '_' only")
+        return value
+
+    @field_validator("chats", mode="before")
+    @classmethod
+    def _chats(cls, chats: Any) -> Any:
+        for chat in chats or []:
+            if isinstance(chat, bool) or not isinstance(chat, int):
+                raise ValueError(f"chat ids are numbers (as Telegram gives them), not {chat!r}")
+        return chats
+
+    @model_validator(mode="before")
+    @classmethod
+    def _query(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "keywords" in data:
+            keywords = data.pop("keywords")
+            if "query" in data:
+                raise ValueError("give either query or keywords, not both")
+            if (
+                not isinstance(keywords, list)
+                or not keywords
+                or not all(isinstance(k, str) and k.strip() for k in keywords)
+            ):
+                raise ValueError("keywords must be a non-empty list of words or phrases")
+            data["query"] = any_of(keywords)
+        elif "query" not in data:
+            if set(data) - set(cls.model_fields):
+                return data  # likely a misspelt `query`: let the unknown key be named at its line
+            raise ValueError("a watchlist needs a query (or a keywords list)")
+        return data
+
+    @field_validator("query", mode="before")
+    @classmethod
+    def _parse(cls, query: Any) -> Any:
+        if isinstance(query, str):
+            return parse_query(query)
+        if isinstance(query, Query):
+            return query
+        raise ValueError("a query is text, e.g. 'Iraq militia*'")
+
+    def applies_to(self, outlet_id: str) -> bool:
+        return self.outlets == "all" or outlet_id in self.outlets
+
+
+class WatchlistsFile(_Strict):
+    watchlists: list[Watchlist]
+
+
+@dataclass(frozen=True)
+class Config:
+    directory: Path
+    crawl: CrawlSettings
+    outlets: tuple[Outlet, ...]
+    watchlists: tuple[Watchlist, ...]
+
+    def outlet(self, outlet_id: str) -> Outlet | None:
+        return self._outlets_by_id.get(outlet_id)
+
+    @cached_property
+    def _outlets_by_id(self) -> dict[str, Outlet]:
+        """Looked up once per outlet and alert: a scan would make a cycle quadratic."""
+        return {o.id: o for o in self.outlets}
+
+    @property
+    def enabled_outlets(self) -> tuple[Outlet, ...]:
+        return tuple(o for o in self.outlets if o.enabled)

@@ -1,0 +1,138 @@
+"""What each sample outlet answers for a path: its feeds, sitemaps, listing and article pages,
+rendered from the outlet's current articles, and what each outlet is (name, host, sources)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from newsradar.demo import feeds, statecraft, wix, wordpress
+from newsradar.demo.content import STATECRAFT_ARTICLES, WIX_ARTICLES, WP_ARTICLES, SampleArticle
+from newsradar.demo.markup import iso
+from newsradar.demo.statecraft import Placed
+
+if TYPE_CHECKING:
+    from newsradar.demo.server import SampleSite
+
+INFINITE_SCROLL_FOLLOWERS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    body: str
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+
+
+NOT_FOUND = Response("<html><body><h1>Not found</h1></body></html>", status=404)
+Route = Callable[["SampleSite", str], Response]
+
+
+XML = "application/xml; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+_SECTION_PAGE = re.compile(r"^/(qiosk|(tag|author|category)/[a-z0-9-]+)/$")
+
+
+def _find(items: list[Placed], path: str, base_url: str) -> Placed | None:
+    return next((p for p in items if p.url == base_url + path), None)
+
+
+def _statecraft_route(site: SampleSite, path: str) -> Response:
+    items = site.placed()
+    alternates = {a.alt_path: p for p in items if (a := p.article).alt_path}
+    if path == "/":
+        alt_urls = [site.base_url + alt for alt in alternates]
+        return Response(statecraft.listing_page(items, alt_urls))
+    if path == "/feeds/feed.rss":
+        body = feeds.rss(site.name, site.base_url + "/", items)
+        return Response(body, "application/rss+xml; charset=utf-8")
+    if path == "/robots.txt":
+        return Response("User-agent: *\nDisallow: /search\nDisallow: /subscribe\n", TEXT)
+    if _SECTION_PAGE.match(path):
+        return Response(statecraft.simple_page(path.strip("/").replace("/", ": "), items))
+    item = _find(items, path, site.base_url)
+    canonical = item is not None
+    if item is None and path in alternates:
+        item = alternates[path]
+        item = Placed(item.article, site.base_url + path, item.published)
+    if item is None:
+        return NOT_FOUND
+    rest = [p for p in items if p.article.slug != item.article.slug]
+    older = [p for p in rest if p.published <= item.published]
+    following = (older + [p for p in rest if p not in older])[:INFINITE_SCROLL_FOLLOWERS]
+    return Response(statecraft.article_page(item, following, canonical=canonical))
+
+
+def _wp_route(site: SampleSite, path: str) -> Response:
+    items = site.placed()
+    base = site.base_url
+    if path == "/" or _SECTION_PAGE.match(path):
+        return Response(wordpress.home_page(items))
+    if path == "/feed/atom/":
+        body = feeds.atom(site.name, base + "/", base + path, items)
+        return Response(body, "application/atom+xml; charset=utf-8")
+    if path == "/sitemap_index.xml":
+        lastmod = iso(items[0].published) if items else iso(site.now)
+        maps = [base + "/post-sitemap.xml", base + "/news-sitemap.xml"]
+        return Response(feeds.sitemap_index(maps, lastmod), XML)
+    if path == "/post-sitemap.xml":
+        return Response(feeds.post_sitemap(items), XML)
+    if path == "/news-sitemap.xml":
+        return Response(feeds.news_sitemap(site.name, items), XML)
+    if path == "/robots.txt":
+        robots = (
+            "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n\n"
+            f"Sitemap: {base}/sitemap_index.xml\nSitemap: {base}/news-sitemap.xml\n"
+        )
+        return Response(robots, TEXT)
+    item = _find(items, path, base)
+    return Response(wordpress.article_page(item, items[:5])) if item else NOT_FOUND
+
+
+def _wix_route(site: SampleSite, path: str) -> Response:
+    items = site.placed()
+    if path == "/blog":
+        return Response(wix.blog_page(items))
+    if path == "/":
+        return Response(wix.plain_page("Home", "Independent analysis of the Middle East."))
+    if path == "/about":
+        return Response(wix.plain_page("About", "We are a small policy forum on the region."))
+    if path == "/contact":
+        return Response(wix.plain_page("Contact", "Write to us at info@forum.example.org."))
+    if path == "/robots.txt":
+        return Response("User-agent: *\nAllow: /\n", TEXT)
+    item = _find(items, path, site.base_url)
+    return Response(wix.post_page(item)) if item else NOT_FOUND
+
+
+@dataclass(frozen=True, slots=True)
+class OutletSpec:
+    name: str
+    host: str
+    articles: tuple[SampleArticle, ...]
+    route: Route
+    feeds: tuple[str, ...]
+    sitemaps: tuple[str, ...]
+    listing_pages: tuple[str, ...]
+    article_url_pattern: str
+
+
+OUTLET_SPECS: dict[str, OutletSpec] = {
+    "statecraft": OutletSpec(
+        statecraft.SITE_NAME, "127.0.0.1", STATECRAFT_ARTICLES, _statecraft_route,
+        feeds=("/feeds/feed.rss",), sitemaps=(), listing_pages=("/",),
+        article_url_pattern=r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$|/qiosk/[a-z0-9-]+/$",
+    ),
+    "wp": OutletSpec(
+        wordpress.SITE_NAME, "127.0.0.2", WP_ARTICLES, _wp_route,
+        feeds=("/feed/atom/",), sitemaps=("/sitemap_index.xml",), listing_pages=(),
+        article_url_pattern=r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$",
+    ),
+    "wix": OutletSpec(
+        wix.SITE_NAME, "127.0.0.3", WIX_ARTICLES, _wix_route,
+        feeds=(), sitemaps=(), listing_pages=("/blog",),
+        article_url_pattern=r"/post/[a-z0-9-]+$",
+    ),
+}  # fmt: skip
