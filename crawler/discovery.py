@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from lxml import etree
 
+from crawler.metadata import parse_datetime
+
 
 class DiscoveryError(ValueError):
     """A feed or sitemap that cannot be read at all."""
@@ -141,10 +143,4 @@ def _text(element: etree._Element | None) -> str | None:
 
 def _date(element: etree._Element | None) -> datetime | None:
     text = _text(element)
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return parse_datetime(text) if text else None

@@ -22,10 +22,8 @@ fingerprint), so it never alerts twice.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import struct
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,6 +34,8 @@ from sqlalchemy.orm import Session
 from crawler.dedupe import Fingerprint, canonical_url, fingerprint
 from crawler.items import ArticleItem
 from newsradar.database import Article, Database, SeenUrl, TextlessPage, upsert, utcnow
+from newsradar.database.advisory_locks import lock_key
+from newsradar.database.in_lists import in_lists
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,6 @@ class BackfillPolicy:
         return published >= now - self.window[outlet_id]
 
 
-BATCH = 500  # URLs per IN (...) list
 # How long a page fetched without article text waits before each further fetch; once these are
 # used up it counts as seen.
 TEXTLESS_RETRY = (timedelta(hours=1), timedelta(hours=12))
@@ -81,7 +80,7 @@ class ArticleStore:
         waiting: set[str] = set()
         now = utcnow()
         with self.db.session() as session:
-            for batch in _batches(urls):
+            for batch in in_lists(urls):
                 # One round trip for both tables.
                 for url, seen in session.execute(_KNOWN_URLS, {"urls": batch, "now": now}):
                     (known if seen else waiting).add(url)
@@ -116,7 +115,7 @@ class ArticleStore:
         urls, self._listed_again = self._listed_again, set()
         now = utcnow()
         with self.db.session() as session, session.begin():
-            for batch in _batches(urls):
+            for batch in in_lists(urls):
                 session.execute(update(SeenUrl).where(SeenUrl.url.in_(batch)).values(last_seen=now))
         return len(urls)
 
@@ -197,7 +196,7 @@ _SAME_ARTICLE = select(Article.id, Article.canonical_url, Article.fingerprint, A
 
 
 # Namespace of the advisory locks taken on fingerprints (pg_advisory_xact_lock(namespace, key)).
-_FINGERPRINT_LOCKS = struct.unpack(">i", hashlib.sha256(b"newsradar:article-print").digest()[:4])[0]
+_FINGERPRINT_LOCKS = lock_key("newsradar:article-print")
 _LEAD_KEYS = 4 << 16  # band keys are band index << 16 | band value; lead keys come after
 _LOCK_KEYS = text(
     "SELECT pg_advisory_xact_lock(:namespace, k) FROM unnest(CAST(:keys AS integer[])) AS k"
@@ -272,13 +271,6 @@ _KNOWN_URLS = (
         )
     )
 )
-
-
-def _batches(urls: Collection[str]) -> Iterator[list[str]]:
-    """The URLs in sorted lists of at most BATCH, one IN (...) list each."""
-    ordered = sorted(urls)
-    for start in range(0, len(ordered), BATCH):
-        yield ordered[start : start + BATCH]
 
 
 def expire_seen_urls(db: Database, ttl: timedelta) -> int:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from crawler.outlet_run import OutletRun
 from newsradar.config import Config
 from newsradar.database import Database, OutletHealth, utcnow
-from newsradar.database.article_store import BATCH
+from newsradar.database.in_lists import in_lists
 from newsradar.operations.operator_notices import add_notice
 from notifier.telegram_message import html_to_plain
 
@@ -92,9 +92,7 @@ def _load(session: Session, outlet_ids: list[str]) -> dict[str, OutletHealth]:
     time anyway): workers recording the same outlet at once take turns, so neither's counts
     overwrite the other's. Locked in id order, so two workers never wait on each other."""
     rows: dict[str, OutletHealth] = {}
-    ordered = sorted(outlet_ids)
-    for start in range(0, len(ordered), BATCH):
-        batch = ordered[start : start + BATCH]
+    for batch in in_lists(outlet_ids):
         query = (
             select(OutletHealth)
             .where(OutletHealth.outlet_id.in_(batch))

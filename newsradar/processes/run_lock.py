@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import struct
 import tempfile
 import time
 from collections.abc import Iterator
@@ -21,6 +20,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+
+from newsradar.database.advisory_locks import lock_key
 
 # sysexits.h EX_TEMPFAIL: "try again later"; what `run-once` exits with when another run holds
 # the lock for longer than it was willing to wait.
@@ -92,8 +93,7 @@ def _file_lock(path: Path, wait: float) -> Iterator[str]:
 
 def advisory_key(name: str) -> int:
     """A stable signed 64-bit key for pg_advisory_lock."""
-    digest = hashlib.sha256(f"newsradar:{name}".encode()).digest()
-    return int(struct.unpack(">q", digest[:8])[0])
+    return lock_key(f"newsradar:{name}", bits=64)
 
 
 @contextmanager

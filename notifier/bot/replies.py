@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from notifier.render import TELEGRAM_MESSAGE_LIMIT, utf16_length
+from notifier.timestamps import utc_minute
 
 esc = html.escape
 
 
 def when(value: datetime | None) -> str:
-    if value is None:
-        return "never"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "never" if value is None else utc_minute(value)
 
 
 def fit_lines(
