@@ -22,7 +22,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.frontier_scheduler import clear, enqueue_discovery, frontier_counts
+from crawler.frontier_queue import clear, enqueue_discovery, frontier_counts
 from newsradar.config import load_config
 from newsradar.database import Database
 from newsradar.demo.server import SampleOutlets

@@ -16,7 +16,7 @@ from crawler.outlet_spec import OutletSpec
 from crawler.page_template import OutletTemplate
 from crawler.spiders.outlet_spider import OutletSpider
 from newsradar.demo import SAMPLE_ARTICLES, SampleArticle, SampleOutlets
-from tests.support.crawling import crawler_with
+from tests.support.component_crawler import crawler_with
 
 NOW = datetime(2024, 1, 5, 12, 0, tzinfo=UTC)
 CLUTTER = (

@@ -25,7 +25,7 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from crawler.frontier_scheduler import Keys, clear, frontier_counts
+from crawler.frontier_queue import Keys, clear, frontier_counts
 from newsradar.database import Article, Database, MatchRow, OutboxRow
 from newsradar.demo.content import SampleArticle
 from newsradar.demo.server import SampleOutlets

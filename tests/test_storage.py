@@ -20,7 +20,7 @@ from newsradar.database import Article, Database, SeenUrl
 from newsradar.database.article_store import ArticleStore, BackfillPolicy
 from newsradar.database.models import Base
 from tests.support import SEEDS
-from tests.support.crawling import crawler_with
+from tests.support.component_crawler import crawler_with
 
 NOW = datetime.now(UTC)
 

@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from crawler.frontier_scheduler import DEFAULT_PREFIX, enqueue_discovery
+from crawler.frontier_queue import DEFAULT_PREFIX, enqueue_discovery
 from crawler.page_template import OutletTemplate
 from newsradar.alerts import AlertQueue
 from newsradar.config import Config, ConfigError, Outlet, parse_duration

@@ -22,7 +22,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from crawler.crawl_context import CrawlContext, by_id
-from crawler.frontier_scheduler import DEFAULT_LEASE, DEFAULT_PREFIX, frontier_settings
+from crawler.frontier_queue import DEFAULT_LEASE, DEFAULT_PREFIX, frontier_settings
 from crawler.spiders.frontier_spider import FrontierSpider
 from newsradar.alerts import AlertQueue
 from newsradar.config import Config

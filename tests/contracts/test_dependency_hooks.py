@@ -128,7 +128,7 @@ ENCODE = Hook(
 QUEUE_INIT = Hook(
     "scrapy-redis",
     "queue.Base(server, spider, key, serializer)",
-    f"{FRONTIER} and enqueue_discovery build the queue only to encode requests",
+    f"{FRONTIER} and crawler/frontier_queue.py encode requests with it",
 )
 QUEUE_LAYOUT = Hook(
     "scrapy-redis",
