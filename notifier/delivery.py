@@ -180,9 +180,10 @@ class _Round:
         else:
             self.report.failed += count
         if status is OutboxStatus.FAILED:
+            articles = [str(i.article_id) for i in plan.items if i.row_id in row_ids]
             log.error(
-                "Telegram refused the message for outbox rows %s to chat %s: %s",
-                row_ids,
+                "Telegram refused the message for article %s to chat %s: %s",
+                ", ".join(articles) or "-",
                 plan.chat_id,
                 result.error,
             )

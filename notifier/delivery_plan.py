@@ -125,6 +125,7 @@ class PlanItem:
     first_watchlist: tuple[str, str] | None = None
     digest_item: DigestItem | None = None
     newest: datetime | None = None
+    article_id: int | None = None
 
 
 @dataclass
@@ -192,7 +193,7 @@ def plan_item(row: ClaimedRow, outlet_names: Mapping[str, str], plain: bool) -> 
         text = str(row.payload.get("text") or "")
         return PlanItem(row.id, row.kind, html_to_plain(text) if plain else text)
     if row.article is None:
-        return PlanItem(row.id, BROKEN, "")
+        return PlanItem(row.id, BROKEN, "", article_id=row.article_id)
     article = row.article
     payload = AlertPayload.from_json(row.payload)
     view = alert_view(payload, article, outlet_names)
@@ -203,6 +204,7 @@ def plan_item(row: ClaimedRow, outlet_names: Mapping[str, str], plain: bool) -> 
         payload.first_watchlist,
         DigestItem(row.id, view.title, view.url, view.outlet_name, article.published),
         article.published or article.fetched_at or row.created_at,
+        article.id,
     )
 
 

@@ -151,6 +151,7 @@ class ClaimedRow:
     kind: str
     payload: Mapping[str, Any]
     created_at: datetime
+    article_id: int | None
     article: StoredArticle | None
 
 

@@ -272,6 +272,7 @@ class OutboxStore:
                     row.kind,
                     row.payload or {},
                     row.created_at,
+                    row.article_id,
                     _stored(article) if article is not None else None,
                 )
                 for row, article in rows
