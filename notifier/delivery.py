@@ -83,7 +83,8 @@ async def deliver_pending(
             *(round_.deliver_chat(plan) for plan in longest_first(plans, round_.interval))
         )
     finally:
-        store.release(holder)
+        # In a thread of its own: it completes even if this round is cancelled meanwhile.
+        await asyncio.to_thread(store.release, holder)
     return report
 
 
@@ -107,7 +108,7 @@ class _Round:
     async def deliver_chat(self, plan: ChatPlan) -> None:
         """The chat's notices and alerts in order; its alerts as one digest when it takes
         digests or its queue is a burst. Stops at the first send the chat cannot take now."""
-        self._fail_broken(plan)
+        await self._fail_broken(plan)
         fold = plan.digest != DigestMode.OFF or self._burst(plan)
         try:
             for item in plan.items:
@@ -118,11 +119,12 @@ class _Round:
         except _Stop:
             return
 
-    def _fail_broken(self, plan: ChatPlan) -> None:
+    async def _fail_broken(self, plan: ChatPlan) -> None:
         """Alert rows whose article is gone cannot be rendered: failed, never retried."""
         broken = [item.row_id for item in plan.items if item.kind == BROKEN]
         if broken:
-            self._finish(plan, broken, SendResult(Outcome.REJECTED, error="article missing"))
+            missing = SendResult(Outcome.REJECTED, error="article missing")
+            await asyncio.to_thread(self._finish, plan, broken, missing)
 
     def _burst(self, plan: ChatPlan) -> bool:
         if not is_burst(plan, self.interval(plan.chat_id), self.burst_seconds):

@@ -46,6 +46,7 @@ from newsradar.settings import Settings
 from notifier.alert_queue import AlertQueue
 from notifier.bot import build_bot
 from notifier.delivery import deliver_pending
+from notifier.outbox_states import OutboxStatus
 from notifier.sender import Sender, StdoutSender, TelegramSender
 
 log = logging.getLogger("newsradar.serve")
@@ -325,7 +326,9 @@ class Service:
         with self.db.session() as session:
             return (
                 session.scalar(
-                    select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "pending")
+                    select(func.count())
+                    .select_from(OutboxRow)
+                    .where(OutboxRow.status == OutboxStatus.PENDING)
                 )
                 or 0
             )
