@@ -116,6 +116,23 @@ def claim(
         pending = _pending_rows(db)
         busy = busy_chats(pending, me=claimer, now=now)
         candidates = [row.id for row in pending if row.chat_id not in busy]
+    if candidates:
+        _claim_free(db, claimer, candidates, now, limit)
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(OutboxRow.id)
+                .where(OutboxRow.claimed_by == claimer, OutboxRow.status == OutboxStatus.PENDING)
+                .order_by(OutboxRow.id)
+            )
+        )
+
+
+def _claim_free(
+    db: Database, claimer: str, candidates: Collection[int], now: datetime, limit: int
+) -> None:
+    """Claim the candidates of chats no other live sender holds, as one step: the chats' claims
+    are read under locks that keep every other claimer out of these chats until this commits."""
     with db.session() as session, session.begin():
         if session.get_bind().dialect.name == "postgresql":
             rows = _lock_candidates(session, candidates, limit)
@@ -131,14 +148,6 @@ def claim(
                 .values(claimed_by=claimer, claimed_at=now)
                 .execution_options(synchronize_session=False)
             )
-    with db.session() as session:
-        return list(
-            session.scalars(
-                select(OutboxRow.id)
-                .where(OutboxRow.claimed_by == claimer, OutboxRow.status == OutboxStatus.PENDING)
-                .order_by(OutboxRow.id)
-            )
-        )
 
 
 def release(db: Database, claimer: str, row_ids: Collection[int] | None = None) -> None:
@@ -181,8 +190,6 @@ def _lock_candidates(session: Session, candidates: Collection[int], limit: int) 
     """PostgreSQL: lock up to `limit` candidate rows no other claimer is deciding about, and
     keep those of chats whose advisory lock this transaction got (another claimer deciding about
     a chat right now holds it: the chat is left to it)."""
-    if not candidates:
-        return {}
     rows = session.execute(
         select(OutboxRow.id, OutboxRow.chat_id)
         .where(OutboxRow.id.in_(sorted(candidates)), OutboxRow.status == OutboxStatus.PENDING)
