@@ -26,6 +26,7 @@ from bench.report import Section, fit_line, median, rounded
 from bench.runonce import Run, Workspace
 from crawler.extract import extract_article
 from newsradar.database import Article, Database, OutboxRow, utcnow
+from notifier.outbox_states import OutboxStatus
 
 IDLE_CPU_TARGET_MS = 3.0
 GROWTH_TOLERANCE = 1.25
@@ -100,7 +101,7 @@ def mark_delivered(database_url: str) -> None:
     db = Database(database_url)
     try:
         with db.session() as session, session.begin():
-            session.execute(update(OutboxRow).values(status="sent", sent_at=utcnow()))
+            session.execute(update(OutboxRow).values(status=OutboxStatus.SENT, sent_at=utcnow()))
     finally:
         db.close()
 

@@ -20,6 +20,7 @@ from sqlalchemy import insert
 
 from bench.outlets import WATCHLIST_QUERIES
 from newsradar.database import Chat, Database, utcnow
+from notifier.outbox_states import DigestMode
 
 NEWSRADAR = Path(sys.executable).with_name("newsradar")
 # Compiled bytecode for the measured processes, kept outside the source tree and the virtualenv.
@@ -92,7 +93,7 @@ class Workspace:
                         "chat_id": chat,
                         "paused": False,
                         "gone": False,
-                        "digest": "daily",
+                        "digest": DigestMode.DAILY,
                         "created_at": now,
                         "last_digest_at": now,
                     }

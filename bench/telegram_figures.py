@@ -28,6 +28,8 @@ from bench.report import Section, median, rounded
 from bench.runonce import NEWSRADAR, Workspace
 from newsradar.database import Article, OutboxRow, utcnow
 from newsradar.demo.server import SampleOutlets
+from notifier.alert_payload import AlertPayload
+from notifier.outbox_states import OutboxKind, OutboxStatus
 from tests.support.botapi import FakeBotApi
 
 TOKEN = "123456:BENCH-token"
@@ -168,16 +170,16 @@ def _queue_alerts(db: object, chats: list[int], per_chat: int) -> None:
                 for n, a in enumerate(sources)
             ],
         )
-        payload = {"watchlists": [["bench-0", "Bench watchlist 0"]], "terms": ["Iraq"], "hit": None}
+        payload = AlertPayload((("bench-0", "Bench watchlist 0"),), ("Iraq",), None).to_json()
         connection.execute(
             insert(OutboxRow),
             [
                 {
-                    "kind": "alert",
+                    "kind": OutboxKind.ALERT,
                     "article_id": n + 1,
                     "chat_id": chat,
                     "payload": payload,
-                    "status": "pending",
+                    "status": OutboxStatus.PENDING,
                     "attempts": 0,
                     "created_at": now,
                 }

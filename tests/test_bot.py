@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from newsradar.delivery import deliver_pending
+from newsradar.database.outbox_store import OutboxStore
 from notifier.bot import OPERATOR_COMMANDS, SUBSCRIBER_COMMANDS, Limits, build_bot
 from notifier.bot.buttons import callback_data, parse_callback
+from notifier.delivery import deliver_pending
 from notifier.sender import TelegramSender
 from tests.support.botapi import FakeBotApi
 from tests.support.newsroom import Newsroom, ask, running_bot, wait_for
@@ -322,7 +323,8 @@ def test_operator_status_and_outlets(bot_api: FakeBotApi, room: Newsroom) -> Non
 # ----- the buttons under an alert ---------------------------------------------------------------
 async def _deliver(server: FakeBotApi, room: Newsroom) -> Any:
     async with TelegramSender(server.token, server.url, **QUICK_SENDER) as sender:
-        return await deliver_pending(room.db, room.config, sender)
+        names = {o.id: o.name for o in room.config.outlets}
+        return await deliver_pending(OutboxStore(room.db), sender, outlet_names=names)
 
 
 def _press(server: FakeBotApi, chat: int, button: int) -> tuple[dict, dict]:

@@ -19,7 +19,9 @@ from typing import Any
 import pytest
 
 from newsradar.database import Chat, OutboxRow, utcnow
-from newsradar.delivery import CLAIM_TIMEOUT, DeliveryReport, deliver_pending
+from newsradar.database.outbox_store import OutboxStore
+from notifier.delivery import DeliveryReport, deliver_pending
+from notifier.delivery_plan import CLAIM_TIMEOUT
 from notifier.render import DigestItem, DigestSection, render_digest, utf16_length
 from notifier.sender import StdoutSender, TelegramSender
 from tests.support.botapi import FakeBotApi
@@ -54,7 +56,13 @@ def stories(room: Newsroom, first: int, count: int) -> list[int]:
 async def deliver(server: FakeBotApi, room: Newsroom, **options: Any) -> DeliveryReport:
     limits = {**FAST_LIMITS, **options.pop("limits", {})}
     async with TelegramSender(server.token, server.url, **limits) as sender:
-        return await deliver_pending(room.db, room.config, sender, **options)
+        return await deliver_pending(
+            OutboxStore(room.db), sender, outlet_names=outlet_names(room), **options
+        )
+
+
+def outlet_names(room: Newsroom) -> dict[str, str]:
+    return {o.id: o.name for o in room.config.outlets}
 
 
 def upgrade_to_supergroup(server: FakeBotApi) -> None:
@@ -414,7 +422,11 @@ def test_without_a_token_digests_and_notices_are_printed_as_text(tmp_path: Path)
 
     report = asyncio.run(
         deliver_pending(
-            room.db, room.config, StdoutSender(out), plain=True, now=utcnow() + timedelta(days=2)
+            OutboxStore(room.db),
+            StdoutSender(out),
+            outlet_names=outlet_names(room),
+            plain=True,
+            now=utcnow() + timedelta(days=2),
         )
     )
 

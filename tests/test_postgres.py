@@ -27,7 +27,7 @@ from newsradar.database import Article, Database, OutboxRow, OutletHealth, utcno
 from newsradar.database.article_store import ArticleStore, BackfillPolicy, _lock_fingerprints
 from newsradar.database.engine import MIGRATIONS
 from newsradar.database.models import Base
-from newsradar.database.outbox_claims import CLAIM_TIMEOUT, claim, release
+from newsradar.database.outbox_store import CLAIM_TIMEOUT, claim, release
 from newsradar.operations.outlet_health import record_health
 from tests.conftest import Workspace
 from tests.support import SEEDS
@@ -91,12 +91,13 @@ def test_every_command_works_on_postgres(
 
 MATCHER = """
 import sys, time
-from newsradar.alerts import AlertQueue
 from newsradar.config import load_config
 from newsradar.database import Database
+from newsradar.database.match_store import MatchStore
+from notifier.alert_queue import AlertQueue
 config_dir, url, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
 db = Database(url)
-queue = AlertQueue(db, load_config(config_dir).watchlists)
+queue = AlertQueue(MatchStore(db), load_config(config_dir).watchlists)
 time.sleep(max(0.0, start - time.time()))
 report = queue.process_pending(batch=7)
 print(report.articles, report.alerts_queued)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from newsradar.config import Config, Watchlist
@@ -22,11 +22,12 @@ from newsradar.database import (
     ChatWatchlist,
     Database,
     Mute,
-    OutboxRow,
     OutletHealth,
     Subscription,
     utcnow,
 )
+from newsradar.database.match_store import MatchStore
+from newsradar.database.outbox_store import unhold
 from notifier.bot.backend import (
     ChatSettings,
     JoinResult,
@@ -39,7 +40,9 @@ from notifier.bot.backend import (
     WatchlistInfo,
 )
 from notifier.matcher import Matcher
+from notifier.outbox_states import DigestMode, digest_mode
 from notifier.query import Query
+from notifier.query_preview import preview
 
 FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 TRY_SCAN_LIMIT = 20_000
@@ -54,7 +57,7 @@ def get_chat(session: Session, chat_id: int) -> Chat:
     """The chat's row, created with defaults when the chat is new."""
     chat = session.get(Chat, chat_id)
     if chat is None:
-        chat = Chat(chat_id=chat_id, paused=False, gone=False, digest="off")
+        chat = Chat(chat_id=chat_id, paused=False, gone=False, digest=DigestMode.OFF)
         session.add(chat)
     return chat
 
@@ -86,11 +89,7 @@ class DatabaseBackend:
             if chat.gone:
                 # It talks to us again: alerts held while it was unreachable go out after all.
                 chat.gone = False
-                session.execute(
-                    update(OutboxRow)
-                    .where(OutboxRow.chat_id == chat_id, OutboxRow.status == "held")
-                    .values(status="pending", claimed_by=None, claimed_at=None)
-                )
+                unhold(session, chat_id)
 
         await self._run(work)
 
@@ -99,7 +98,7 @@ class DatabaseBackend:
             chat = session.get(Chat, chat_id)
             if chat is None:
                 return ChatSettings()
-            return ChatSettings(paused=bool(chat.paused), digest=chat.digest or "off")
+            return ChatSettings(paused=bool(chat.paused), digest=digest_mode(chat.digest))
 
         return await self._run(work)
 
@@ -109,7 +108,7 @@ class DatabaseBackend:
 
         await self._run(work)
 
-    async def set_digest(self, chat_id: int, mode: str) -> None:
+    async def set_digest(self, chat_id: int, mode: DigestMode) -> None:
         def work(session: Session) -> None:
             chat = get_chat(session, chat_id)
             if chat.digest != mode:
@@ -242,36 +241,27 @@ class DatabaseBackend:
         return await self._run(work)
 
     async def try_query(self, query: Query, since: timedelta, limit: int) -> TryResult:
-        config = self.config()
+        names = {o.id: o.name for o in self.config().outlets}
         matcher = Matcher([("try", query)])
 
-        def work(session: Session) -> TryResult:
-            when = func.coalesce(Article.published, Article.fetched_at)
+        def work() -> TryResult:
             total, newest = 0, []
-            for article in session.scalars(
-                select(Article)
-                .where(when >= utcnow() - since)
-                .order_by(when.desc(), Article.id.desc())
-                .limit(TRY_SCAN_LIMIT)
-            ):
-                matches = matcher.match(article.title or "", article.text)
-                if not matches:
-                    continue
+            for hit in preview(MatchStore(self.db), matcher, since, scan_limit=TRY_SCAN_LIMIT):
                 total += 1
                 if len(newest) < limit:
-                    outlet = config.outlet(article.outlet_id)
+                    article = hit.article
                     newest.append(
                         TriedArticle(
                             title=article.title or article.canonical_url,
                             url=article.canonical_url,
-                            outlet=outlet.name if outlet else article.outlet_id,
-                            published=article.published or article.fetched_at,
-                            terms=matches[0].terms,
+                            outlet=names.get(article.outlet_id, article.outlet_id),
+                            published=article.when,
+                            terms=hit.terms,
                         )
                     )
             return TryResult(total, newest)
 
-        return await self._run(work)
+        return await asyncio.to_thread(work)
 
     # ----- operators -----------------------------------------------------------------------------
     async def outlet_reports(self) -> Sequence[OutletReport]:

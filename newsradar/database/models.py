@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from notifier.outbox_states import DigestMode, OutboxKind, OutboxStatus
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC in, timezone-aware UTC out, whatever the engine stores."""
@@ -147,11 +149,11 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), default="alert")
+    kind: Mapped[str] = mapped_column(String(16), default=OutboxKind.ALERT)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -173,7 +175,7 @@ class Chat(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     gone: Mapped[bool] = mapped_column(Boolean, default=False)
-    digest: Mapped[str] = mapped_column(String(16), default="off")
+    digest: Mapped[str] = mapped_column(String(16), default=DigestMode.OFF)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str | None] = mapped_column(String(16))  # private, group, supergroup, channel
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

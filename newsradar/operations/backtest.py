@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
-from sqlalchemy import func, select
-
-from newsradar.alerts import build_matcher
 from newsradar.config import Config, parse_duration
-from newsradar.database import Article, Database, utcnow
+from newsradar.database import Database
+from newsradar.database.match_store import MatchStore
 from newsradar.settings import Settings
+from notifier.alert_queue import build_matcher
 from notifier.matcher import Matcher
 from notifier.query import QueryError, parse_query
+from notifier.query_preview import preview
+from notifier.timestamps import utc_minute
 
 
 def backtest(
@@ -25,7 +27,7 @@ def backtest(
     except ValueError as exc:
         print(f"newsradar backtest: --since: {exc}", file=sys.stderr)
         return 2
-    outlets: object = "all"
+    applies_to: Callable[[str], bool] | None = None
     if watchlist_id:
         watchlist = next((w for w in config.watchlists if w.id == watchlist_id), None)
         if watchlist is None:
@@ -36,7 +38,7 @@ def backtest(
             )
             return 2
         matcher = build_matcher((watchlist,))
-        outlets = watchlist.outlets
+        applies_to = watchlist.applies_to
     else:
         try:
             matcher = Matcher([("query", parse_query(query or ""))])
@@ -44,25 +46,13 @@ def backtest(
             print(f"newsradar backtest: --query: {exc}", file=sys.stderr)
             return 2
     db = Database(settings.database_url)
-    when = func.coalesce(Article.published, Article.fetched_at)
     shown = 0
-    with db.session() as session:
-        for article in session.scalars(
-            select(Article)
-            .where(when >= utcnow() - window)
-            .order_by(when.desc(), Article.id.desc())
-        ):
-            if outlets != "all" and article.outlet_id not in outlets:  # type: ignore[operator]
-                continue
-            matches = matcher.match(article.title or "", article.text)
-            if not matches:
-                continue
-            shown += 1
-            date = (article.published or article.fetched_at).strftime("%Y-%m-%d %H:%M")
-            terms = ", ".join(matches[0].terms)
-            print(
-                f"{date}  {article.outlet_id}  {article.title}  {article.canonical_url}  [{terms}]"
-            )
+    for hit in preview(MatchStore(db), matcher, window, applies_to=applies_to):
+        shown += 1
+        article = hit.article
+        date = utc_minute(article.when, zone=False)
+        terms = ", ".join(hit.terms)
+        print(f"{date}  {article.outlet_id}  {article.title}  {article.canonical_url}  [{terms}]")
     db.close()
     print(f"{shown} matching articles in the last {since}", file=sys.stderr)
     return 0

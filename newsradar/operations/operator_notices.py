@@ -5,26 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy.orm import Session
+from newsradar.database import Database
+from newsradar.database.outbox_store import add_notice
 
-from newsradar.database import Database, OutboxRow
-
-
-def add_notice(session: Session, chats: Iterable[int], html: str) -> int:
-    """Add one Telegram-HTML message per operator chat to the caller's transaction."""
-    chats = sorted(set(chats))
-    for chat_id in chats:
-        session.add(
-            OutboxRow(
-                kind="notice",
-                article_id=None,
-                chat_id=chat_id,
-                payload={"text": html},
-                status="pending",
-                attempts=0,
-            )
-        )
-    return len(chats)
+__all__ = ["add_notice", "queue_notice"]
 
 
 def queue_notice(db: Database, chats: Iterable[int], html: str) -> int:

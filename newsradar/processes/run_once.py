@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from crawler.outlet_run import OutletRun
-from newsradar.alerts import AlertQueue, MatchReport
 from newsradar.config import Config
 from newsradar.database import Database
-from newsradar.delivery import DeliveryReport, deliver_pending
+from newsradar.database.match_store import MatchStore
+from newsradar.database.outbox_store import OutboxStore
 from newsradar.processes.crawling import crawl, crawl_runner
 from newsradar.settings import Settings
+from notifier.alert_queue import AlertQueue, MatchReport
+from notifier.delivery import DeliveryReport, deliver_pending
 from notifier.sender import StdoutSender, TelegramSender
 
 
@@ -40,7 +42,7 @@ async def cycle(
         config.enabled_outlets,
         operator_chats=settings.operator_chats,
     )
-    matching = AlertQueue(db, config.watchlists).process_pending()
+    matching = AlertQueue(MatchStore(db), config.watchlists).process_pending()
     delivery = await _deliver(config, settings, db, out, print_only)
     return CycleReport(runs, matching, delivery)
 
@@ -48,7 +50,8 @@ async def cycle(
 async def _deliver(
     config: Config, settings: Settings, db: Database, out: TextIO, print_only: bool
 ) -> DeliveryReport:
+    store, names = OutboxStore(db), {o.id: o.name for o in config.outlets}
     if print_only or not settings.telegram_token:
-        return await deliver_pending(db, config, StdoutSender(out), plain=True)
+        return await deliver_pending(store, StdoutSender(out), outlet_names=names, plain=True)
     async with TelegramSender(settings.telegram_token, settings.telegram_api_url) as sender:
-        return await deliver_pending(db, config, sender)
+        return await deliver_pending(store, sender, outlet_names=names)

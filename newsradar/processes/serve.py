@@ -33,17 +33,20 @@ from telegram.ext import Application
 
 from crawler.frontier_queue import DEFAULT_PREFIX, enqueue_discovery
 from crawler.page_template import OutletTemplate
-from newsradar.alerts import AlertQueue
 from newsradar.config import Config, ConfigError, Outlet, parse_duration
 from newsradar.database import Database, OutboxRow
 from newsradar.database.bot_backend import DatabaseBackend
-from newsradar.delivery import deliver_pending
+from newsradar.database.match_store import MatchStore
+from newsradar.database.outbox_store import OutboxStore
 from newsradar.operations.metrics import Metrics, start_http
 from newsradar.operations.operator_notices import queue_notice
 from newsradar.processes.config_reload import ConfigWatcher
 from newsradar.processes.crawling import crawl, crawl_runner, outlet_spec
 from newsradar.settings import Settings
+from notifier.alert_queue import AlertQueue
 from notifier.bot import build_bot
+from notifier.delivery import deliver_pending
+from notifier.outbox_states import OutboxStatus
 from notifier.sender import Sender, StdoutSender, TelegramSender
 
 log = logging.getLogger("newsradar.serve")
@@ -246,7 +249,7 @@ class Service:
         self._match_due = False
         watchlists = self.config.watchlists
         if self._alerts is None or self._alerts.config_watchlists is not watchlists:
-            self._alerts = AlertQueue(self.db, watchlists)  # built once per watchlist edit
+            self._alerts = AlertQueue(MatchStore(self.db), watchlists)  # once per watchlist edit
         try:
             report = self._alerts.process_pending()
         except Exception:
@@ -304,7 +307,10 @@ class Service:
 
     async def _deliver_round(self, sender: Sender, plain: bool) -> None:
         try:
-            report = await deliver_pending(self.db, self.config, sender, plain=plain)
+            names = {o.id: o.name for o in self.config.outlets}
+            report = await deliver_pending(
+                OutboxStore(self.db), sender, outlet_names=names, plain=plain
+            )
             self.metrics.outbox_pending.set(self._pending())
         except Exception:
             log.exception("delivery round failed; the outbox keeps every message")
@@ -320,7 +326,9 @@ class Service:
         with self.db.session() as session:
             return (
                 session.scalar(
-                    select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "pending")
+                    select(func.count())
+                    .select_from(OutboxRow)
+                    .where(OutboxRow.status == OutboxStatus.PENDING)
                 )
                 or 0
             )

@@ -24,13 +24,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from crawler.crawl_context import CrawlContext, by_id
 from crawler.frontier_queue import DEFAULT_LEASE, DEFAULT_PREFIX, frontier_settings
 from crawler.spiders.frontier_spider import FrontierSpider
-from newsradar.alerts import AlertQueue
 from newsradar.config import Config
 from newsradar.database import Database
 from newsradar.database.article_store import ArticleStore
+from newsradar.database.match_store import MatchStore
 from newsradar.operations.outlet_health import record_health
 from newsradar.processes.crawling import backfill_policy, crawl_runner, outlet_spec
 from newsradar.settings import Settings
+from notifier.alert_queue import AlertQueue
 
 log = logging.getLogger("newsradar.worker")
 
@@ -57,7 +58,7 @@ class Worker:
         self.options = options
         self.stopping = asyncio.Event()
         self.store = ArticleStore(db, backfill_policy(config, db, config.outlets))
-        self.alerts = AlertQueue(db, config.watchlists)
+        self.alerts = AlertQueue(MatchStore(db), config.watchlists)
         self.context = CrawlContext(
             by_id([outlet_spec(o) for o in config.outlets]),
             store=self.store,

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from notifier.outbox_states import DigestMode
 from notifier.query import Query
 
 # Personal watchlists appear among the operators' ones as "#<id>": operator ids cannot start
 # with "#", so the two never collide.
 PERSONAL_PREFIX = "#"
-DIGEST_MODES = ("off", "hourly", "daily")
 
 
 def personal_id(watch_id: int) -> str:
@@ -64,7 +64,7 @@ class Membership:
 @dataclass(frozen=True)
 class ChatSettings:
     paused: bool = False
-    digest: str = "off"
+    digest: DigestMode = DigestMode.OFF
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class BotBackend(Protocol):
 
     async def set_paused(self, chat_id: int, paused: bool) -> None: ...
 
-    async def set_digest(self, chat_id: int, mode: str) -> None: ...
+    async def set_digest(self, chat_id: int, mode: DigestMode) -> None: ...
 
     async def personal_watches(self, chat_id: int) -> Sequence[PersonalWatch]: ...
 

@@ -10,7 +10,6 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from notifier.bot.backend import (
-    DIGEST_MODES,
     BotBackend,
     JoinResult,
     LeaveResult,
@@ -19,6 +18,7 @@ from notifier.bot.backend import (
 from notifier.bot.guards import group_admins_only
 from notifier.bot.replies import esc, fit_lines, when
 from notifier.matcher import Matcher
+from notifier.outbox_states import DigestMode
 from notifier.query import Query, QueryError, parse_query
 from notifier.render import shorten_words
 
@@ -145,7 +145,11 @@ class SubscriberCommands:
         watches = await self.backend.personal_watches(chat_id)
         settings = await self.backend.chat_settings(chat_id)
         state = "paused (/resume to restart)" if settings.paused else "on"
-        delivery = "each alert at once" if settings.digest == "off" else f"{settings.digest} digest"
+        delivery = (
+            "each alert at once"
+            if settings.digest == DigestMode.OFF
+            else f"{settings.digest} digest"
+        )
         lines = []
         for m in memberships:
             muted = f" — muted until {when(m.muted_until)}" if m.muted_until else ""
@@ -175,8 +179,9 @@ class SubscriberCommands:
 
     @group_admins_only
     async def digest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        mode = (_single_argument(context) or "").lower()
-        if mode not in DIGEST_MODES:
+        try:
+            mode = DigestMode((_single_argument(context) or "").lower())
+        except ValueError:
             current = (await self.backend.chat_settings(update.effective_chat.id)).digest
             await _reply(
                 update,
@@ -185,10 +190,10 @@ class SubscriberCommands:
             )
             return
         await self.backend.set_digest(update.effective_chat.id, mode)
-        if mode == "off":
+        if mode == DigestMode.OFF:
             await _reply(update, "Digest off: each alert will arrive as soon as it is found.")
         else:
-            period = "hour" if mode == "hourly" else "day"
+            period = "hour" if mode == DigestMode.HOURLY else "day"
             await _reply(
                 update,
                 f"From now on you get one message per {period} listing the matching articles.",

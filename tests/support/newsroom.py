@@ -15,10 +15,11 @@ from typing import Any
 import yaml
 from telegram.ext import Application
 
-from newsradar.alerts import AlertQueue
 from newsradar.config import Config, load_config
 from newsradar.database import Article, Database, utcnow
 from newsradar.database.bot_backend import DatabaseBackend
+from newsradar.database.match_store import MatchStore
+from notifier.alert_queue import AlertQueue
 from notifier.bot import build_bot
 from tests.support.botapi import FakeBotApi
 
@@ -96,7 +97,8 @@ class Newsroom:
 
     def match(self) -> int:
         """Match pending articles; returns the number of alerts queued."""
-        return AlertQueue(self.db, self.config.watchlists).process_pending().alerts_queued
+        queue = AlertQueue(MatchStore(self.db), self.config.watchlists)
+        return queue.process_pending().alerts_queued
 
     def query(self, sql: str, *params: object) -> list[tuple]:
         with self.db.engine.connect() as connection:
