@@ -127,12 +127,14 @@ async def deliver_pending(
     report = DeliveryReport()
     claim = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
     try:
-        plans = _longest_first(_claim(db, claim, now, config, plain), sender)
+        plans = _longest_first(
+            await asyncio.to_thread(_claim, db, claim, now, config, plain), sender
+        )
         await asyncio.gather(
             *(_deliver_chat(db, sender, plan, report, plain, now, burst_seconds) for plan in plans)
         )
     finally:
-        outbox_claims.release(db, claim)
+        await asyncio.to_thread(outbox_claims.release, db, claim)
     return report
 
 
@@ -270,7 +272,7 @@ async def _deliver_chat(
     alerts = [item for item in plan.items if item.kind == "alert"]
     for item in plan.items:
         if item.kind == "broken":
-            _finish(
+            await _finished(
                 db, [item.row_id], SendResult(Outcome.REJECTED, error="article missing"), report
             )
     fold = plan.digest != "off"
@@ -298,7 +300,7 @@ async def _deliver_chat(
                 await _send(db, sender, plan, part.text, None, list(part.keys), report)
                 report.digests += 1
             if plan.digest != "off":
-                _digest_done(db, plan.chat_id, now)
+                await asyncio.to_thread(_digest_done, db, plan.chat_id, now)
     except _Stop:
         return
 
@@ -314,16 +316,28 @@ async def _send(
 ) -> None:
     result = await sender.send(Outgoing(chat_id=plan.chat_id, text=text, reply_markup=keyboard))
     if result.outcome is Outcome.MIGRATED and result.new_chat_id is not None:
-        migrate_chat(db, plan.chat_id, result.new_chat_id)
+        await asyncio.to_thread(migrate_chat, db, plan.chat_id, result.new_chat_id)
         plan.chat_id = result.new_chat_id
         result = await sender.send(Outgoing(chat_id=plan.chat_id, text=text, reply_markup=keyboard))
-    _finish(db, row_ids, result, report)
+    await _finished(db, row_ids, result, report)
     if result.outcome is Outcome.CHAT_GONE:
-        _mark_gone(db, plan.chat_id)
+        await asyncio.to_thread(_mark_gone, db, plan.chat_id)
         report.chats_gone += 1
         raise _Stop
     if result.outcome in (Outcome.RETRY_LATER, Outcome.MIGRATED):
         raise _Stop  # keep this chat's order: the rest waits for the next call
+
+
+async def _finished(
+    db: Database, row_ids: list[int], result: SendResult, report: DeliveryReport
+) -> None:
+    """`_finish` in a thread (database work never runs on the event loop); its counts are added
+    to the round's report here, on the loop, as chats finish side by side."""
+    counts = DeliveryReport()
+    await asyncio.to_thread(_finish, db, row_ids, result, counts)
+    report.sent += counts.sent
+    report.retry_later += counts.retry_later
+    report.failed += counts.failed
 
 
 def _finish(db: Database, row_ids: list[int], result: SendResult, report: DeliveryReport) -> None:
