@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from crawler.frontier_scheduler import DEFAULT_PREFIX
@@ -27,6 +28,11 @@ from newsradar.processes.serving.reload_loop import ReloadLoop
 from newsradar.settings import Settings
 
 log = logging.getLogger("newsradar.serve")
+
+# Threads for the loops' database work (`asyncio.to_thread`). While another process holds the
+# database, each crawl ending and each delivery round waits in one of them; asyncio's default
+# (CPUs + 4) would soon be all waiting, and the bot's and /healthz's reads queued behind them.
+DATABASE_THREADS = 32
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,9 @@ class Service:
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
+        loop.set_default_executor(
+            ThreadPoolExecutor(max_workers=DATABASE_THREADS, thread_name_prefix="database")
+        )
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
         options = self.options
