@@ -19,7 +19,11 @@ import yaml
 from newsradar.config import Outlet
 from newsradar.demo.content import SampleArticle
 from newsradar.demo.server import SampleOutlets
-from newsradar.processes.serve import MAX_SPREAD, first_run_delay, outlet_trigger
+from newsradar.processes.serving.crawl_scheduler import (
+    MAX_SPREAD,
+    first_run_delay,
+    outlet_trigger,
+)
 from tests.conftest import NEWSRADAR, Workspace
 from tests.support import hostile
 from tests.support.botapi import FakeBotApi

@@ -7,8 +7,8 @@ import asyncio
 import time
 from pathlib import Path
 
-from newsradar.processes.serve import ServeOptions, Service
-from newsradar.settings import Settings
+from newsradar.operations.metrics import Metrics
+from newsradar.processes.serving.delivery_loop import DeliveryLoop
 from notifier.sender import TelegramSender
 from tests.support.botapi import FakeBotApi
 from tests.support.newsroom import Newsroom
@@ -25,31 +25,26 @@ def test_an_alert_queued_while_its_chat_is_held_goes_out_when_the_round_ends(
     room = Newsroom.create(
         tmp_path, [{"id": "iraq", "title": "Iraq", "query": "Iraq", "chats": [PRIVATE]}]
     )
-    settings = Settings(
-        config_dir=room.root / "config",
-        database_url=f"sqlite:///{room.root / 'newsradar.db'}",
-        telegram_token=bot_api.token,
-        telegram_api_url=bot_api.url,
-    )
-    service = Service(settings, room.config, room.db, ServeOptions(delivery_interval=30))
 
     async def scenario() -> float:
+        stopping = asyncio.Event()
+        loop = DeliveryLoop(room.db, lambda: room.config, Metrics(), 30, stopping)
         async with TelegramSender(bot_api.token, bot_api.url) as sender:
-            delivery = asyncio.create_task(service._deliver_loop((sender, False)))
+            delivery = asyncio.create_task(loop.run(sender, False))
             room.add_article("Story 1 on Iraq")
             room.match()
             bot_api.delay_next("sendMessage", 2.0)
-            service.deliver_now.set()
+            loop.wake()
             await asyncio.sleep(0.5)  # the first round is waiting for Telegram's answer
             room.add_article("Story 2 on Iraq")
             room.match()
             queued = time.monotonic()
-            service.deliver_now.set()  # as matching does
+            loop.wake()  # as matching does
             while len(bot_api.messages_to(PRIVATE)) < 2 and time.monotonic() - queued < 20:
                 await asyncio.sleep(0.1)
             took = time.monotonic() - queued
-            service.stop()
-            service.deliver_now.set()
+            stopping.set()
+            loop.wake()
             await asyncio.wait_for(delivery, 10)
             return took
 

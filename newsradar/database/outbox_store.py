@@ -235,6 +235,16 @@ class OutboxStore:
     def pending_rows(self) -> Sequence[PendingRow]:
         return _pending_rows(self.db)
 
+    def count_pending(self) -> int:
+        """Messages waiting in the outbox."""
+        with self.db.session() as session:
+            count = session.scalar(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(OutboxRow.status == OutboxStatus.PENDING)
+            )
+            return count or 0
+
     def chat_states(self) -> Mapping[int, ChatState]:
         with self.db.session() as session:
             return {

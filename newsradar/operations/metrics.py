@@ -1,4 +1,5 @@
-"""What `serve` exposes on /metrics (Prometheus text format) and /healthz.
+"""The figures `serve` exposes on /metrics (Prometheus text format; served by
+`newsradar.processes.serving.health_endpoint`).
 
 Counters are fed from the outcome of each crawl, match and delivery step rather than from inside
 the components, so the crawler and the notifier stay unaware of how they are observed.
@@ -6,12 +7,10 @@ the components, so the crawler and the notifier stay unaware of how they are obs
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from aiohttp import web
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -20,7 +19,6 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from crawler.outlet_run import OutletRun
 
@@ -95,29 +93,3 @@ class Metrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
-
-
-async def start_http(
-    metrics: Metrics, health: Callable[[], dict[str, Any]], host: str, port: int
-) -> web.AppRunner:
-    """Serve /metrics and /healthz on host:port (loopback unless the operator says otherwise)."""
-
-    async def metrics_page(_request: web.Request) -> web.Response:
-        return web.Response(
-            body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
-        )
-
-    async def health_page(_request: web.Request) -> web.Response:
-        report = health()
-        status = 200 if report.get("ok") else 503
-        return web.Response(
-            text=json.dumps(report, default=str), status=status, content_type="application/json"
-        )
-
-    app = web.Application()
-    app.router.add_get("/metrics", metrics_page)
-    app.router.add_get("/healthz", health_page)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    return runner

@@ -150,7 +150,7 @@ def _run_once(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from newsradar.database import Database
     from newsradar.processes import event_loop
-    from newsradar.processes.serve import ServeOptions, Service
+    from newsradar.processes.serving.service import ServeOptions, Service
 
     config = _load(settings)
     if config is None:

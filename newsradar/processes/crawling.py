@@ -1,7 +1,12 @@
-"""Running the crawl: Scrapy settings for polite crawling, and outlet health afterwards."""
+"""Running the crawl: Scrapy settings for polite crawling, and outlet health afterwards.
+
+`crawl` runs on the event loop, so its own database work (what it loads before the spider starts,
+what it saves after) goes to a thread: a lock wait there never stalls the loop's other work.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from importlib.metadata import version
@@ -11,7 +16,7 @@ from urllib.parse import urlsplit
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
 
-from crawler.crawl_context import CrawlContext, RobotsMemory, by_id
+from crawler.crawl_context import CrawlContext, RobotsMemory, Validators, by_id
 from crawler.outlet_run import OutletRun
 from crawler.outlet_spec import OutletSpec
 from crawler.page_template import OutletTemplate
@@ -146,31 +151,42 @@ async def crawl(
 
     `templates` carries what was learned about each outlet's page template from one crawl to
     the next (a long-running process passes the same mapping every time); `on_stored` is told
-    each time new articles are stored, while the crawl goes on."""
+    each time new articles are stored, while the crawl goes on. What is loaded before the spider
+    starts and saved after it ends goes through a thread; the spider's look-ups of known URLs and
+    the store pipeline's writes still run inside Scrapy, on the loop."""
     if not outlets:
         return {}
-    store = ArticleStore(db, backfill_policy(config, db, outlets), on_stored)
+    policy = await asyncio.to_thread(backfill_policy, config, db, outlets)
+    store = ArticleStore(db, policy, on_stored)
+    validators = await asyncio.to_thread(load_validators, db, [o.id for o in outlets])
+    robots = await asyncio.to_thread(load_robots, db, _netlocs(outlets), config.crawl.robots_window)
+    fresh_validators: list[Validators] = []  # handed over as the spider closes; saved below
     context = CrawlContext(
         by_id([outlet_spec(o) for o in outlets]),
         store=store,
         templates=templates if templates is not None else {},
-        robots=RobotsMemory(load_robots(db, _netlocs(outlets), config.crawl.robots_window)),
-        validators=load_validators(db, [o.id for o in outlets]),
-        save_validators=lambda fresh: save_validators(db, fresh),
+        robots=RobotsMemory(robots),
+        validators=validators,
+        save_validators=fresh_validators.extend,
     )
     crawler = runner.create_crawler(OutletSpider)
     context.install(crawler)
     await runner.crawl(crawler)
     runs = context.runs
-    save_robots(db, context.robots.fetched)
+    if fresh_validators:
+        try:
+            await asyncio.to_thread(save_validators, db, fresh_validators)
+        except Exception:  # as when the spider saved them: the sources are read in full next time
+            log.exception("validators not saved")
+    await asyncio.to_thread(save_robots, db, context.robots.fetched)
     if on_stats is not None and crawler.stats is not None:
         on_stats(crawler.stats.get_stats())
-    store.finish(config.crawl.seen_url_window)
+    await asyncio.to_thread(store.finish, config.crawl.seen_url_window)
     for outlet in outlets:
         if outlet.id in runs:
             run = runs[outlet.id]
             (log.warning if run.failed else log.info)("%s", summary_line(run, outlet.name))
-    record_health(db, runs, config, operator_chats)
+    await asyncio.to_thread(record_health, db, runs, config, operator_chats)
     return runs
 
 

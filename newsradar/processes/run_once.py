@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from dataclasses import dataclass
 from typing import TextIO
@@ -42,7 +43,9 @@ async def cycle(
         config.enabled_outlets,
         operator_chats=settings.operator_chats,
     )
-    matching = AlertQueue(MatchStore(db), config.watchlists).process_pending()
+    matching = await asyncio.to_thread(
+        AlertQueue(MatchStore(db), config.watchlists).process_pending
+    )
     delivery = await _deliver(config, settings, db, out, print_only)
     return CycleReport(runs, matching, delivery)
 
