@@ -180,7 +180,9 @@ class ArticleStore:
             "matched_at": None,
         }
         # A plain INSERT: the ORM's unit of work costs more than the row itself here.
-        article_id = session.connection().execute(_INSERT_ARTICLE, values).inserted_primary_key[0]
+        key = session.connection().execute(_INSERT_ARTICLE, values).inserted_primary_key
+        assert key is not None  # a single-row INSERT always reports its key
+        article_id = key[0]
         _remember(session, urls, item.outlet_id, article_id, now)
         return Article(id=article_id, **values)
 
