@@ -326,9 +326,20 @@ def _requests(counts: dict[str, int]) -> str:
 
 
 # ----- idle cycle and growth -----------------------------------------------------------------
+Counts = dict[str, int]  # requests by kind, see SyntheticOutlets.take_counts
+
+
+@dataclass(frozen=True)
+class ScalePoint:
+    outlets: int
+    full: tuple[Run, Counts]  # the first cycle
+    idle: list[tuple[Run, Counts]]  # later cycles with nothing new
+    singles: list[Run]  # a cycle over one outlet just before each idle one (when paired)
+
+
 def scale_point(
     outlets: int, per_outlet: int, idle_repeats: int, paired: bool = False
-) -> dict[str, object]:
+) -> ScalePoint:
     """A first (full) cycle over ``outlets`` fresh outlets, then idle cycles with nothing new.
 
     ``paired``: each idle cycle right after an idle cycle over one outlet, so that the cost per
@@ -351,12 +362,13 @@ def scale_point(
             one.prepare_database().close()
             one.run_once()
             mark_delivered(one.database_url)
-        idle, singles = [], []
+        idle: list[tuple[Run, Counts]] = []
+        singles: list[Run] = []
         for _ in range(idle_repeats):
             if paired:
                 singles.append(one.run_once())
             idle.append((workspace.run_once(), server.take_counts()))
-    return {"outlets": outlets, "full": (full, full_counts), "idle": idle, "singles": singles}
+    return ScalePoint(outlets, (full, full_counts), idle, singles)
 
 
 def scale(
@@ -370,9 +382,9 @@ def scale(
     sections = []
     rows = []
     for point in points:
-        n = point["outlets"]
-        full, _full_counts = point["full"]  # type: ignore[misc]
-        idle = point["idle"]  # type: ignore[assignment]
+        n = point.outlets
+        full, _full_counts = point.full
+        idle = point.idle
         idle_cpu = median([r.cpu for r, _ in idle])
         idle_wall = median([r.wall for r, _ in idle])
         rows.append(
@@ -407,10 +419,10 @@ def scale(
         f"unchanged outlet) / (outlets − 1); {baseline.describe()})"
     )
     if idle_size is not None:
-        point = next(p for p in points if p["outlets"] == idle_size)
+        point = next(p for p in points if p.outlets == idle_size)
         section = Section("idle")
-        idle = point["idle"]  # type: ignore[assignment]
-        singles = point["singles"]  # type: ignore[assignment]
+        idle = point.idle
+        singles = point.singles
         cpu = median([r.cpu for r, _ in idle])
         per = median(
             [
@@ -458,15 +470,15 @@ def scale(
         sections.append(section)
     if growth:
         section = Section("growth")
-        xs = [float(p["outlets"]) for p in points]  # type: ignore[arg-type]
-        idle_cpu = [median([r.cpu for r, _ in p["idle"]]) for p in points]  # type: ignore[attr-defined]
-        idle_wall = [median([r.wall for r, _ in p["idle"]]) for p in points]  # type: ignore[attr-defined]
-        full_cpu = [p["full"][0].cpu for p in points]  # type: ignore[index]
-        full_wall = [p["full"][0].wall for p in points]  # type: ignore[index]
+        xs = [float(p.outlets) for p in points]
+        idle_cpus = [median([r.cpu for r, _ in p.idle]) for p in points]
+        idle_walls = [median([r.wall for r, _ in p.idle]) for p in points]
+        full_cpu = [p.full[0].cpu for p in points]
+        full_wall = [p.full[0].wall for p in points]
         slopes = {}
         for name, ys in (
-            ("idle_cpu", idle_cpu),
-            ("idle_wall", idle_wall),
+            ("idle_cpu", idle_cpus),
+            ("idle_wall", idle_walls),
             ("full_cpu", full_cpu),
             ("full_wall", full_wall),
         ):
@@ -479,7 +491,7 @@ def scale(
         # GROWTH_TOLERANCE); no start-up has to be subtracted, so small sizes carry no noise of it.
         marginal = {
             name: [(ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) * 1000 for i in range(len(xs) - 1)]
-            for name, ys in (("idle", idle_cpu), ("full", full_cpu))
+            for name, ys in (("idle", idle_cpus), ("full", full_cpu))
         }
         for name, steps in marginal.items():
             label = "idle" if name == "idle" else f"first-cycle ({per_outlet} articles each)"
@@ -513,9 +525,9 @@ def scale(
             },
             "points": [
                 {
-                    "outlets": p["outlets"],
-                    "full": p["full"][0].as_dict() | {"requests": p["full"][1]},  # type: ignore[index]
-                    "idle": [r.as_dict() | {"requests": c} for r, c in p["idle"]],  # type: ignore[attr-defined]
+                    "outlets": p.outlets,
+                    "full": p.full[0].as_dict() | {"requests": p.full[1]},
+                    "idle": [r.as_dict() | {"requests": c} for r, c in p.idle],
                 }
                 for p in points
             ],

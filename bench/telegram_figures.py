@@ -26,7 +26,7 @@ from bench.crawl_figures import scratch
 from bench.outlets import make_article
 from bench.report import Section, median, rounded
 from bench.runonce import NEWSRADAR, Workspace
-from newsradar.database import Article, OutboxRow, utcnow
+from newsradar.database import Article, Database, OutboxRow, utcnow
 from newsradar.demo.server import SampleOutlets
 from notifier.alert_payload import AlertPayload
 from notifier.outbox_states import OutboxKind, OutboxStatus
@@ -140,10 +140,10 @@ def _delivery_case(
     }
 
 
-def _queue_alerts(db: object, chats: list[int], per_chat: int) -> None:
+def _queue_alerts(db: Database, chats: list[int], per_chat: int) -> None:
     now = utcnow()
     sources = [make_article(90_000, n) for n in range(per_chat)]
-    with db.engine.begin() as connection:  # type: ignore[attr-defined]
+    with db.engine.begin() as connection:
         connection.execute(
             insert(Article),
             [
@@ -209,7 +209,12 @@ def latency(quick: bool) -> Section:
     with SampleOutlets() as sites, FakeBotApi(TOKEN) as api, scratch("latency") as root:
         workspace = Workspace(root)
         outlets = [dict(o, every=every) for o in sites.outlets_config()]
-        watchlist = {"id": "probe", "title": "Probes", "query": "title:probe", "chats": [chat]}
+        watchlist: dict[str, object] = {
+            "id": "probe",
+            "title": "Probes",
+            "query": "title:probe",
+            "chats": [chat],
+        }
         # The operator's defaults (politeness on): what a real deployment would wait for.
         workspace.write_config(outlets, [watchlist], crawl={"download_delay": 1.0})
         workspace.prepare_database().close()
@@ -341,7 +346,8 @@ def _wait_first_crawls(port: int, outlets: int, process: subprocess.Popen[str]) 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"serve exited {process.returncode}: {process.stderr.read()}")  # type: ignore[union-attr]
+            errors = process.stderr.read() if process.stderr is not None else ""
+            raise RuntimeError(f"serve exited {process.returncode}: {errors}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
                 health = json.load(answer)

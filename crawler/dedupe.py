@@ -70,7 +70,12 @@ class Fingerprint:
     def bands(self) -> tuple[int, int, int, int]:
         """Four 16-bit slices; texts within NEAR_BITS bits share at least one (pigeonhole)."""
         unsigned = self.simhash & 0xFFFFFFFFFFFFFFFF
-        return tuple((unsigned >> (16 * i)) & 0xFFFF for i in range(4))  # type: ignore[return-value]
+        return (
+            unsigned & 0xFFFF,
+            (unsigned >> 16) & 0xFFFF,
+            (unsigned >> 32) & 0xFFFF,
+            (unsigned >> 48) & 0xFFFF,
+        )
 
     def near(self, other: int) -> bool:
         return ((self.simhash ^ other) & 0xFFFFFFFFFFFFFFFF).bit_count() <= NEAR_BITS

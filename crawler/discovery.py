@@ -90,17 +90,18 @@ class SitemapContent:
 
 def parse_sitemap(body: bytes, max_entries: int = 50_000) -> SitemapContent:
     """A sitemap index, a URL set or a news sitemap (dates from <news:news> or <lastmod>)."""
-    parser_args = {
-        "recover": True,
-        "resolve_entities": False,
-        "no_network": True,
-        "huge_tree": False,
-    }
     sitemaps: list[str] = []
     pages: list[Candidate] = []
     kind: str | None = None
     try:
-        events = etree.iterparse(BytesIO(body), events=("start", "end"), **parser_args)
+        events = etree.iterparse(
+            BytesIO(body),
+            events=("start", "end"),
+            recover=True,
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+        )
         for event, element in events:
             name = _local(element.tag)
             if event == "start":

@@ -17,6 +17,7 @@ from datetime import datetime
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import extract_author
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from crawler.metadata import PageMetadata, date_in_url, read_metadata
@@ -122,7 +123,8 @@ def _engine_paragraphs(tree: HtmlElement, url: str | None) -> list[str]:
         include_comments=False,
         include_tables=True,
     )
-    body = document.text if document is not None and document.text else ""
+    # A Document: a dict comes back only with as_dict=True.
+    body = document.text if isinstance(document, Document) and document.text else ""
     return [p for p in (line.strip() for line in body.split("\n")) if p]
 
 

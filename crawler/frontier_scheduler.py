@@ -38,6 +38,7 @@ import redis
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
+from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
 from crawler.crawl_context import CrawlContext
@@ -72,6 +73,7 @@ class LeasedScheduler(Scheduler):
     """scrapy-redis's scheduler with leases on popped requests (see the module docstring)."""
 
     context: CrawlContext  # the crawl's, where the spider finds this frontier
+    df: RFPDupeFilter  # set by scrapy-redis's Scheduler; None until open() loads it
 
     def __init__(self, server: redis.Redis, *, prefix: str, lease: float, **kwargs: Any) -> None:
         super().__init__(server, **kwargs)
@@ -106,7 +108,7 @@ class LeasedScheduler(Scheduler):
         instance.context = CrawlContext.from_crawler(crawler)
         # An idle worker looks at the shared queue this often (Scrapy's default is every 5 s).
         if crawler.engine is not None:
-            crawler.engine._SLOT_HEARTBEAT_INTERVAL = POLL_INTERVAL  # type: ignore[misc]
+            crawler.engine._SLOT_HEARTBEAT_INTERVAL = POLL_INTERVAL
         for signal, handler in (
             (signals.item_scraped, instance._item_done),
             (signals.item_dropped, instance._item_dropped),

@@ -197,7 +197,7 @@ class OutletHostsMiddleware:
 def reactor_resolve(host: str) -> Deferred[str]:
     from twisted.internet import reactor
 
-    return reactor.resolve(host)  # type: ignore[attr-defined,no-any-return]
+    return reactor.resolve(host)  # type: ignore[arg-type]  # why: Twisted declares interface methods without self, so mypy takes host for the timeout argument
 
 
 class RedirectLoopMiddleware:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from copy import deepcopy
+from typing import cast
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -159,7 +160,8 @@ def region_of(tree: HtmlElement, container: HtmlElement | None) -> HtmlElement:
 def _drop(element: etree._Element) -> None:
     """Remove an element and its content, keeping the text that follows it."""
     if element.getparent() is not None:
-        element.drop_tree()
+        # Every node of an lxml.html tree, comments included, has the HTML methods.
+        cast(HtmlElement, element).drop_tree()
 
 
 def article_container(tree: HtmlElement) -> HtmlElement | None:
@@ -210,11 +212,12 @@ def _join_split_body(container: HtmlElement) -> HtmlElement:
     """
     classes = container.get("class")
     ancestors = list(container.iterancestors())[:SPLIT_BODY_MAX_DEPTH]
-    if not classes or not ancestors:
+    tag = container.tag
+    if not classes or not ancestors or not isinstance(tag, str):
         return container
     parts = [
         element
-        for element in ancestors[-1].iter(container.tag)
+        for element in ancestors[-1].iter(tag)
         if element.get("class") == classes and element.find(".//p") is not None
     ]
     if len(parts) < 2:
@@ -241,7 +244,8 @@ def _drop_link_only_blocks(region: HtmlElement, container: HtmlElement | None) -
     Inside the article's container they go only while they are a minor part of it, so that a
     page made of links (a link roundup) keeps its text.
     """
-    inside, outside = [], []
+    inside: list[tuple[HtmlElement, int]] = []
+    outside: list[tuple[HtmlElement, int]] = []
     in_container = set(container.iter()) if container is not None else set()
     for block in LINKED_BLOCKS(region):
         text = block.text_content().strip()

@@ -146,7 +146,7 @@ class Matcher:
     def _add(self, watchlist_id: str, query: Query, minimum: int) -> None:
         position = len(self._watchlists)
         # One slot per distinct pattern and field: "Iraq OR IRAQ" is one term, not two.
-        slots = {}
+        slots: dict[tuple[int, bool], _TermSlot] = {}
         for term in query.terms():
             slot = self._slot(term)
             slots.setdefault((slot.pattern_id, slot.title_only), slot)
@@ -311,7 +311,8 @@ def _cheapest_anchor(query: Query) -> tuple[Term, ...]:
     options = _anchor_options(query)
     if not options:
         return ()
-    return tuple(sorted(min(options, key=_anchor_cost), key=str))
+    cheapest = min(options, key=_anchor_cost)
+    return tuple(sorted(cheapest, key=str))
 
 
 def _token_stream(tokens: list[Token]) -> tuple[str, dict[int, int]]:

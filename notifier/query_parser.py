@@ -32,7 +32,7 @@ def _lex(text: str) -> list[_Lexeme]:
         if char.isspace():
             i += 1
         elif char in "()":
-            lexemes.append(_Lexeme(char, column))  # type: ignore[arg-type]
+            lexemes.append(_Lexeme("(" if char == "(" else ")", column))
             i += 1
         elif char == "-":
             if i + 1 < len(text) and text[i + 1] == "-":
@@ -91,7 +91,7 @@ def _lex_bare(text: str, i: int, lexemes: list[_Lexeme]) -> int:
         lexemes.append(_Lexeme("title:", column))
         return after
     if raw in ("OR", "AND"):
-        lexemes.append(_Lexeme(raw, column))  # type: ignore[arg-type]
+        lexemes.append(_Lexeme("OR" if raw == "OR" else "AND", column))
         return end
     lexemes.append(_Lexeme("term", column, _bare_term(raw, column)))
     return end

@@ -271,7 +271,7 @@ class TelegramSender:
                 self._pacer.hold(("group", message.chat_id), self._group_interval)
 
     async def _wait_for_slot(self, chat_id: int) -> None:
-        own = {("chat", chat_id): self._chat_interval}
+        own: dict[object, float] = {("chat", chat_id): self._chat_interval}
         if chat_id < 0:
             own[("group", chat_id)] = self._group_interval
         await self._pacer.wait_all(own, (_OVERALL, self._overall_interval))

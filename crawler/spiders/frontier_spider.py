@@ -29,7 +29,7 @@ class FrontierSpider(OutletSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FrontierSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._idle, signal=signals.spider_idle)
-        return spider  # type: ignore[return-value]
+        return spider
 
     def _idle(self) -> None:
         if not self.context.draining:
@@ -72,8 +72,8 @@ class FrontierSpider(OutletSpider):
 
     def source_failed(self, failure: Failure) -> None:
         super().source_failed(failure)
-        self._done(failure.request, retry_later=True)  # type: ignore[attr-defined]
+        self._done(failure.request, retry_later=True)  # type: ignore[attr-defined]  # why: Scrapy sets .request on the Failure it hands an errback; Failure does not declare it
 
     def page_failed(self, failure: Failure) -> None:
         super().page_failed(failure)
-        self._done(failure.request, retry_later=True)  # type: ignore[attr-defined]
+        self._done(failure.request, retry_later=True)  # type: ignore[attr-defined]  # why: Scrapy sets .request on the Failure it hands an errback; Failure does not declare it

@@ -246,7 +246,7 @@ class OutletSpider(scrapy.Spider):
         run = self.runs[response.meta["outlet"]]
         run.pages_fetched += 1
         if not isinstance(response, TextResponse):
-            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+            content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
             run.page_errors.append(
                 f"{response.url}: not an HTML page ({content_type or 'no type'})"
             )
@@ -295,13 +295,13 @@ class OutletSpider(scrapy.Spider):
     # Failures ----------------------------------------------------------------------------------
 
     def source_failed(self, failure: Failure) -> None:
-        request = failure.request  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]  # why: Scrapy sets .request on the Failure it hands an errback; Failure does not declare it
         self.runs[request.meta["outlet"]].source_errors.append(
             f"{request.url}: {describe_failure(failure)}"
         )
 
     def page_failed(self, failure: Failure) -> None:
-        request = failure.request  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]  # why: Scrapy sets .request on the Failure it hands an errback; Failure does not declare it
         self.runs[request.meta["outlet"]].page_errors.append(
             f"{request.url}: {describe_failure(failure)}"
         )
@@ -309,7 +309,7 @@ class OutletSpider(scrapy.Spider):
 
 def describe_failure(failure: Failure) -> str:
     """A short, human reason: 'HTTP 503', 'timed out', 'connection refused', ..."""
-    if failure.check(HttpError):
+    if isinstance(failure.value, HttpError):
         return f"HTTP {failure.value.response.status}"
     name = type(failure.value).__name__
     message = failure.getErrorMessage().strip()

@@ -1,6 +1,6 @@
 """The database: models, migrations, and the stores the stages reach through their ports."""
 
-from newsradar.database.engine import Database, upsert
+from newsradar.database.engine import Database, rows_changed, upsert
 from newsradar.database.models import (
     Article,
     Chat,
@@ -31,6 +31,7 @@ __all__ = [
     "SeenUrl",
     "Subscription",
     "TextlessPage",
+    "rows_changed",
     "upsert",
     "utcnow",
 ]

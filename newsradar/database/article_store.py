@@ -33,7 +33,15 @@ from sqlalchemy.orm import Session
 
 from crawler.dedupe import Fingerprint, canonical_url, fingerprint
 from crawler.items import ArticleItem
-from newsradar.database import Article, Database, SeenUrl, TextlessPage, upsert, utcnow
+from newsradar.database import (
+    Article,
+    Database,
+    SeenUrl,
+    TextlessPage,
+    rows_changed,
+    upsert,
+    utcnow,
+)
 from newsradar.database.advisory_locks import lock_key
 from newsradar.database.in_lists import in_lists
 
@@ -179,7 +187,9 @@ class ArticleStore:
             "matched_at": None,
         }
         # A plain INSERT: the ORM's unit of work costs more than the row itself here.
-        article_id = session.connection().execute(_INSERT_ARTICLE, values).inserted_primary_key[0]
+        key = session.connection().execute(_INSERT_ARTICLE, values).inserted_primary_key
+        assert key is not None  # a single-row INSERT always reports its key
+        article_id = key[0]
         _remember(session, urls, item.outlet_id, article_id, now)
         return Article(id=article_id, **values)
 
@@ -288,4 +298,4 @@ def expire_seen_urls(db: Database, ttl: timedelta) -> int:
             )
         )
         session.execute(delete(TextlessPage).where(TextlessPage.retry_after < cutoff))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)

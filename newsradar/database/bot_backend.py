@@ -24,6 +24,7 @@ from newsradar.database import (
     Mute,
     OutletHealth,
     Subscription,
+    rows_changed,
     utcnow,
 )
 from newsradar.database.match_store import MatchStore
@@ -176,11 +177,13 @@ class DatabaseBackend:
         watchlist = self._watchlist(watchlist_id)
 
         def work(session: Session) -> LeaveResult:
-            removed = session.execute(
-                delete(Subscription).where(
-                    Subscription.chat_id == chat_id, Subscription.watchlist_id == watchlist_id
+            removed = rows_changed(
+                session.execute(
+                    delete(Subscription).where(
+                        Subscription.chat_id == chat_id, Subscription.watchlist_id == watchlist_id
+                    )
                 )
-            ).rowcount
+            )
             if watchlist is not None and chat_id in watchlist.chats:
                 mute = session.get(Mute, (chat_id, watchlist_id))
                 if mute is None or mute.until != FOREVER:
@@ -231,11 +234,13 @@ class DatabaseBackend:
     async def remove_watch(self, chat_id: int, watch_id: int) -> bool:
         def work(session: Session) -> bool:
             return bool(
-                session.execute(
-                    delete(ChatWatchlist).where(
-                        ChatWatchlist.id == watch_id, ChatWatchlist.chat_id == chat_id
+                rows_changed(
+                    session.execute(
+                        delete(ChatWatchlist).where(
+                            ChatWatchlist.id == watch_id, ChatWatchlist.chat_id == chat_id
+                        )
                     )
-                ).rowcount
+                )
             )
 
         return await self._run(work)
@@ -245,7 +250,7 @@ class DatabaseBackend:
         matcher = Matcher([("try", query)])
 
         def work() -> TryResult:
-            total, newest = 0, []
+            total, newest = 0, list[TriedArticle]()
             for hit in preview(MatchStore(self.db), matcher, since, scan_limit=TRY_SCAN_LIMIT):
                 total += 1
                 if len(newest) < limit:

@@ -46,6 +46,7 @@ def moves(session: Session) -> Callable[[int], int]:
         for old, new in session.execute(
             select(Chat.chat_id, Chat.moved_to).where(Chat.moved_to.is_not(None))
         )
+        if new is not None
     }
 
     def follow(chat_id: int) -> int:

@@ -20,6 +20,7 @@ from newsradar.database import (
     MatchRow,
     Mute,
     Subscription,
+    rows_changed,
     utcnow,
 )
 from newsradar.database.chat_moves import moves
@@ -41,7 +42,7 @@ class MatchStore:
                 .where(Article.matched_at.is_(None), Article.alertable.is_(False))
                 .values(matched_at=utcnow())
             )
-            return int(getattr(silent, "rowcount", 0) or 0)
+            return rows_changed(silent)
 
     @contextmanager
     def claim_pending(self, limit: int) -> Iterator[_Batch]:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from newsradar.database.advisory_locks import lock_key
 from newsradar.database.chat_moves import move_chat
-from newsradar.database.engine import Database
+from newsradar.database.engine import Database, rows_changed
 from newsradar.database.in_lists import in_lists
 from newsradar.database.models import Article, Chat, OutboxRow, utcnow
 from notifier.alert_payload import AlertPayload
@@ -308,7 +308,7 @@ class OutboxStore:
                 done = session.execute(
                     update(OutboxRow).where(OutboxRow.id.in_(chunk)).values(**values)
                 )
-                count += int(getattr(done, "rowcount", 0) or 0)
+                count += rows_changed(done)
         return count
 
     def mark_gone(self, chat_id: int) -> None:

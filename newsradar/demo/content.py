@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 from importlib import resources
+from typing import NotRequired, TypedDict, Unpack
 
 SUBHEADING_MARK = "## "
 NEW_MAX_AGE = timedelta(hours=24)
@@ -55,7 +56,22 @@ def _load_text(name: str) -> tuple[tuple[str, ...], frozenset[str]]:
     return tuple(b.removeprefix(SUBHEADING_MARK) for b in blocks), frozenset(headings)
 
 
-def article(outlet: str, slug: str, *, text: str | None = None, **fields: object) -> SampleArticle:
+class ArticleFields(TypedDict):
+    """The fields of a SampleArticle that `article` does not make itself."""
+
+    title: str
+    dek: str
+    author: str
+    age: timedelta
+    section: NotRequired[str]
+    image_credit: NotRequired[str]
+    author_bio: NotRequired[str]
+    alt_path: NotRequired[str | None]
+
+
+def article(
+    outlet: str, slug: str, *, text: str | None = None, **fields: Unpack[ArticleFields]
+) -> SampleArticle:
     """Build a sample article whose body comes from ``texts/<text or slug>.txt``."""
     paragraphs, subheadings = _load_text(text or slug)
     return SampleArticle(
@@ -63,7 +79,7 @@ def article(outlet: str, slug: str, *, text: str | None = None, **fields: object
         slug=slug,
         paragraphs=paragraphs,
         subheadings=subheadings,
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from html import escape
 
@@ -38,7 +39,7 @@ def human_date(moment: datetime) -> str:
     return f"{moment:%B} {moment.day}, {moment:%Y}"
 
 
-def json_ld(data: dict[str, object]) -> str:
+def json_ld(data: Mapping[str, object]) -> str:
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     return f'<script type="application/ld+json">{payload}</script>'
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import socket
 import sys
 import threading
 import time
@@ -138,9 +139,11 @@ class SampleSite:
 class _QuietServer(ThreadingHTTPServer):
     """A client that went away mid-answer (a crawl stopped, a process killed) is not an error."""
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: object
+    ) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)  # type: ignore[arg-type]
+            super().handle_error(request, client_address)
 
 
 class _SampleHandler(BaseHTTPRequestHandler):

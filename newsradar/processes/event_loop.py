@@ -46,11 +46,11 @@ def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
             outcome["error"] = task.exception()
         else:
             outcome["result"] = task.result()
-        reactor.stop()  # type: ignore[attr-defined]
+        reactor.stop()  # type: ignore[misc]  # why: Twisted declares its interface methods without self, so mypy misreads the call
 
-    reactor.callWhenRunning(start)  # type: ignore[attr-defined]
+    reactor.callWhenRunning(start)
     # Signals are the caller's to handle (serve stops gracefully; run-once is killed plainly).
-    reactor.run(installSignalHandlers=False)  # type: ignore[attr-defined]
+    reactor.run(installSignalHandlers=False)  # type: ignore[misc,call-arg]  # why: Twisted declares its interface methods without self, so mypy misreads the call, and installSignalHandlers is the reactor class's, not the interface's
     if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]

@@ -36,6 +36,7 @@ from notifier.bot.buttons import CALLBACK_PATTERN
 from notifier.bot.callbacks import AlertButtons
 from notifier.bot.operators import OperatorCommands
 from notifier.bot.subscribers import Limits, SubscriberCommands
+from notifier.bot.update_parts import chat_of
 from notifier.redaction import redact
 from notifier.sender import protect_token
 
@@ -166,6 +167,6 @@ async def _unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if addressee:
         if addressee.lower() != (context.bot.username or "").lower():
             return
-    elif update.effective_chat.type != ChatType.PRIVATE:
+    elif chat_of(update).type != ChatType.PRIVATE:
         return  # in a group an unaddressed command may be another bot's
     await message.reply_html("I don't know that command. /help lists what I understand.")

@@ -14,8 +14,9 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 MAX_CALLBACK_BYTES = 64
-UNSUBSCRIBE, MUTE = "u", "m"
 Action = Literal["u", "m"]
+UNSUBSCRIBE: Action = "u"
+MUTE: Action = "m"
 CALLBACK_PATTERN = r"^[um][:~]"
 
 

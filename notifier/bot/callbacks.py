@@ -13,6 +13,7 @@ from notifier.bot.backend import BotBackend, LeaveResult, parse_personal_id
 from notifier.bot.buttons import MUTE, parse_callback
 from notifier.bot.guards import group_admins_only
 from notifier.bot.replies import when
+from notifier.bot.update_parts import callback_of
 
 MUTE_FOR = timedelta(days=1)
 logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ class AlertButtons:
 
     @group_admins_only
     async def pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
+        query = callback_of(update)
         message = query.message
         press = parse_callback(query.data or "")
         if press is None or message is None:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from notifier.bot.backend import BotBackend
 from notifier.bot.replies import esc, fit_lines, when
+from notifier.bot.update_parts import chat_of, message_of
 from notifier.render import shorten_words
 
 REFUSAL = "Sorry, that command is only for the operators of this bot."
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 class OperatorCommands:
@@ -24,8 +26,8 @@ class OperatorCommands:
         """Wrap `handler` so other chats get a polite refusal and nothing else."""
 
         async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            if update.effective_chat.id not in self.operator_chats:
-                await update.effective_message.reply_html(REFUSAL)
+            if chat_of(update).id not in self.operator_chats:
+                await message_of(update).reply_html(REFUSAL)
                 return
             await handler(update, context)
 
@@ -49,7 +51,7 @@ class OperatorCommands:
                     f"{esc(shorten_words(r.last_error, 200))}"
                 )
             lines.append(line)
-        await update.effective_message.reply_html(
+        await message_of(update).reply_html(
             fit_lines("<b>Outlet health</b>", lines or ["No outlets configured."])
         )
 
@@ -59,6 +61,6 @@ class OperatorCommands:
             f"• <code>{esc(r.id)}</code> — {esc(r.name)}{'' if r.enabled else ' (disabled)'}"
             for r in reports
         ]
-        await update.effective_message.reply_html(
+        await message_of(update).reply_html(
             fit_lines(f"<b>Outlets</b> ({len(reports)})", lines or ["No outlets configured."])
         )

@@ -17,6 +17,7 @@ from notifier.bot.backend import (
 )
 from notifier.bot.guards import group_admins_only
 from notifier.bot.replies import esc, fit_lines, when
+from notifier.bot.update_parts import chat_of, message_of
 from notifier.matcher import Matcher
 from notifier.outbox_states import DigestMode
 from notifier.query import Query, QueryError, parse_query
@@ -65,7 +66,7 @@ class SubscriberCommands:
         self.operator_chats = operator_chats
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = update.effective_chat
+        chat = chat_of(update)
         where = "this group" if chat.type != ChatType.PRIVATE else "this chat"
         await _reply(
             update,
@@ -79,7 +80,7 @@ class SubscriberCommands:
         )
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        extra = OPERATOR_HELP if update.effective_chat.id in self.operator_chats else ""
+        extra = OPERATOR_HELP if chat_of(update).id in self.operator_chats else ""
         await _reply(update, HELP + extra)
 
     async def list(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -90,7 +91,7 @@ class SubscriberCommands:
                 "There are no open watchlists yet. Make your own with /watch QUERY.",
             )
             return
-        mine = {m.watchlist.id for m in await self.backend.memberships(update.effective_chat.id)}
+        mine = {m.watchlist.id for m in await self.backend.memberships(chat_of(update).id)}
         lines = [
             f"{'✅' if w.id in mine else '•'} <code>{esc(w.id)}</code> — {esc(w.title)}\n"
             f"   watches: <i>{esc(shorten_words(w.query, 200))}</i>"
@@ -111,7 +112,7 @@ class SubscriberCommands:
         if watchlist_id is None:
             await _reply(update, "Which one? Write <code>/subscribe ID</code>; /list shows ids.")
             return
-        result = await self.backend.subscribe(update.effective_chat.id, watchlist_id)
+        result = await self.backend.subscribe(chat_of(update).id, watchlist_id)
         replies = {
             JoinResult.DONE: f"Subscribed to <code>{esc(watchlist_id)}</code>. "
             "New matching articles will arrive here.",
@@ -129,7 +130,7 @@ class SubscriberCommands:
         if watchlist_id is None:
             await _reply(update, "Which one? Write <code>/unsubscribe ID</code>; /mine lists them.")
             return
-        result = await self.backend.unsubscribe(update.effective_chat.id, watchlist_id)
+        result = await self.backend.unsubscribe(chat_of(update).id, watchlist_id)
         replies = {
             LeaveResult.DONE: f"Unsubscribed from <code>{esc(watchlist_id)}</code>.",
             LeaveResult.NOT_SUBSCRIBED: "This chat is not subscribed to "
@@ -140,7 +141,7 @@ class SubscriberCommands:
         await _reply(update, replies[result])
 
     async def mine(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat_id = update.effective_chat.id
+        chat_id = chat_of(update).id
         memberships = await self.backend.memberships(chat_id)
         watches = await self.backend.personal_watches(chat_id)
         settings = await self.backend.chat_settings(chat_id)
@@ -165,7 +166,7 @@ class SubscriberCommands:
 
     @group_admins_only
     async def pause(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.backend.set_paused(update.effective_chat.id, True)
+        await self.backend.set_paused(chat_of(update).id, True)
         await _reply(
             update,
             "Paused. No alerts will arrive here, and articles found meanwhile are not saved up "
@@ -174,7 +175,7 @@ class SubscriberCommands:
 
     @group_admins_only
     async def resume(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.backend.set_paused(update.effective_chat.id, False)
+        await self.backend.set_paused(chat_of(update).id, False)
         await _reply(update, "Resumed: new alerts will arrive here again.")
 
     @group_admins_only
@@ -182,14 +183,14 @@ class SubscriberCommands:
         try:
             mode = DigestMode((_single_argument(context) or "").lower())
         except ValueError:
-            current = (await self.backend.chat_settings(update.effective_chat.id)).digest
+            current = (await self.backend.chat_settings(chat_of(update).id)).digest
             await _reply(
                 update,
                 f"Digest is <b>{current}</b>. Write <code>/digest off</code> (each alert at once), "
                 "<code>/digest hourly</code> or <code>/digest daily</code>.",
             )
             return
-        await self.backend.set_digest(update.effective_chat.id, mode)
+        await self.backend.set_digest(chat_of(update).id, mode)
         if mode == DigestMode.OFF:
             await _reply(update, "Digest off: each alert will arrive as soon as it is found.")
         else:
@@ -205,9 +206,7 @@ class SubscriberCommands:
         query = await self._checked_query(update, text, "watch")
         if query is None:
             return
-        saved = await self.backend.add_watch(
-            update.effective_chat.id, text, self.limits.max_watches
-        )
+        saved = await self.backend.add_watch(chat_of(update).id, text, self.limits.max_watches)
         if saved is None:
             await _reply(
                 update,
@@ -222,7 +221,7 @@ class SubscriberCommands:
         )
 
     async def watches(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        watches = await self.backend.personal_watches(update.effective_chat.id)
+        watches = await self.backend.personal_watches(chat_of(update).id)
         if not watches:
             await _reply(update, "No watchlists of your own yet. Add one with /watch QUERY.")
             return
@@ -242,7 +241,7 @@ class SubscriberCommands:
         if not argument.isdigit():
             await _reply(update, "Which one? Write <code>/unwatch N</code>; /watches shows them.")
             return
-        if await self.backend.remove_watch(update.effective_chat.id, int(argument)):
+        if await self.backend.remove_watch(chat_of(update).id, int(argument)):
             await _reply(update, f"Removed #{argument}.")
         else:
             await _reply(update, f"You have no watchlist #{argument}. /watches shows yours.")
@@ -319,10 +318,10 @@ def _single_argument(context: ContextTypes.DEFAULT_TYPE) -> str | None:
 
 def _rest_of_command(update: Update) -> str:
     """Everything after "/cmd" or "/cmd@bot", as written (quotes and all)."""
-    text = update.effective_message.text or ""
+    text = message_of(update).text or ""
     parts = text.split(maxsplit=1)
     return parts[1].strip() if len(parts) == 2 else ""
 
 
 async def _reply(update: Update, text: str) -> None:
-    await update.effective_message.reply_html(text)
+    await message_of(update).reply_html(text)

@@ -1,7 +1,7 @@
 """Alembic environment: runs on the connection the application hands over."""
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from newsradar.database.models import Base
 
@@ -12,13 +12,15 @@ def run() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
         url = context.config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("migrations need a connection or a sqlalchemy.url")
         with create_engine(url).begin() as own:
             _migrate(own)
     else:
         _migrate(connection)
 
 
-def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
