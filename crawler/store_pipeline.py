@@ -24,7 +24,8 @@ class StorePipeline:
     processor's caches cold, at about twice the CPU, while a polite crawl that finds one article
     a second should not hold it back from its alert. A worker on the shared frontier stores each
     at once (batch 1), because the frontier counts a page done when its item leaves the
-    pipelines.
+    pipelines. The store runs in a thread, so a database waiting on a lock never stalls the
+    event loop.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -36,41 +37,53 @@ class StorePipeline:
         self.wait = crawler.settings.getfloat("NEWSRADAR_STORE_WAIT", 0.0)
         self._waiting: list[ArticleItem] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._flushing: set[asyncio.Future[None]] = set()
+        # Stores run in a thread, one at a time: each checks for copies among what the ones
+        # before it stored, which a second store running alongside would not yet see.
+        self._one_at_a_time = asyncio.Lock()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
         self.context.runs[item.outlet_id].text_chars.append(len(item.text))
         self._waiting.append(item)
         if len(self._waiting) >= self.batch:
-            self.flush(raise_errors=self.batch == 1)
+            await self.flush(raise_errors=self.batch == 1)
         elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.wait, self.flush)
+            self._timer = asyncio.get_running_loop().call_later(self.wait, self._flush_later)
         return item
 
-    def close_spider(self) -> None:
-        self.flush()
+    async def close_spider(self) -> None:
+        await self.flush()
+        await asyncio.gather(*self._flushing)
 
-    def flush(self, raise_errors: bool = False) -> None:
+    def _flush_later(self) -> None:
+        self._timer = None
+        task = asyncio.ensure_future(self.flush())
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    async def flush(self, raise_errors: bool = False) -> None:
         """Store what is waiting."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         items, self._waiting = self._waiting, []
         if items:
-            self._store(items, raise_errors)
+            async with self._one_at_a_time:
+                await self._store(items, raise_errors)
 
-    def _store(self, items: list[ArticleItem], raise_errors: bool) -> None:
+    async def _store(self, items: list[ArticleItem], raise_errors: bool) -> None:
         """A failure is reported with the article's outlet, whose sources are then read in full
         next time; in a batch, the others are stored each on its own."""
         try:
-            stored = self.store.add_many(items)
+            stored = await asyncio.to_thread(self.store.add_many, items)
         except Exception as exc:
             if len(items) > 1:
                 for item in items:
-                    self._store([item], raise_errors=False)
+                    await self._store([item], raise_errors=False)
                 return
             item = items[0]
             self.context.runs[item.outlet_id].page_errors.append(

@@ -137,23 +137,23 @@ def test_the_store_pipeline_stores_in_batches_where_each_article_still_counts(
     async def crawl() -> None:
         store.on_stored = lambda: told.append(len(stored()))
         for item in batch[:3]:
-            pipeline.process_item(item)
+            await pipeline.process_item(item)
         assert stored() == set()  # waiting for the batch to fill
-        pipeline.process_item(batch[3])
+        await pipeline.process_item(batch[3])
         assert stored() == {"https://rs.example/a/", "https://rs.example/b/"}
         assert (run.articles, run.duplicates) == (2, 1)
         assert len(run.page_errors) == 1 and "https://rs.example/refused/" in run.page_errors[0]
         assert told == [1, 2]  # the batch was stored one by one after the refusal
 
-        pipeline.process_item(_item("https://rs.example/c/", seed[3], NOW))
+        await pipeline.process_item(_item("https://rs.example/c/", seed[3], NOW))
         await asyncio.sleep(0.1)
         assert "https://rs.example/c/" not in stored()
         await asyncio.sleep(0.4)
         assert "https://rs.example/c/" in stored()  # it waited long enough for the others
         assert told == [1, 2, 3]
 
-        pipeline.process_item(_item("https://rs.example/d/", seed[4], NOW))
-        pipeline.close_spider()
+        await pipeline.process_item(_item("https://rs.example/d/", seed[4], NOW))
+        await pipeline.close_spider()
         assert "https://rs.example/d/" in stored()
         assert run.articles == 4
         assert told == [1, 2, 3, 4]

@@ -46,22 +46,26 @@ class FrontierSpider(OutletSpider):
 
     # A worker lives for many discovery rounds: the per-crawl cap and dedupe of article URLs
     # apply to each discovery page (across workers the frontier's dupefilter dedupes).
-    def _articles(
+    async def _articles(
         self, outlet_id: str, candidates: Sequence[Candidate]
-    ) -> Iterable[scrapy.Request]:
+    ) -> list[scrapy.Request]:
         self._queued[outlet_id] = set()
-        return super()._articles(outlet_id, candidates)
+        return await super()._articles(outlet_id, candidates)
 
-    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
-        yield from super().parse_feed(response)
+    # Each source is done once the requests it led to have been handed over.
+    async def parse_feed(self, response: Response) -> AsyncIterator[scrapy.Request]:  # type: ignore[override]  # why: an async generator, so the frontier hears after the requests left
+        for request in await super().parse_feed(response):
+            yield request
         self._done(response.request)
 
-    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
-        yield from super().parse_sitemap(response)
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:  # type: ignore[override]  # why: as parse_feed
+        for request in await super().parse_sitemap(response):
+            yield request
         self._done(response.request)
 
-    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
-        yield from super().parse_listing(response)
+    async def parse_listing(self, response: Response) -> AsyncIterator[scrapy.Request]:  # type: ignore[override]  # why: as parse_feed
+        for request in await super().parse_listing(response):
+            yield request
         self._done(response.request)
 
     def parse_article(self, response: Response) -> Iterable[ArticleItem]:

@@ -13,6 +13,7 @@ a crash or a failed page never hides articles behind a 304 on the next crawl.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import (
     AsyncIterator,
     Callable,
@@ -143,7 +144,7 @@ class OutletSpider(scrapy.Spider):
 
     # Discovery ---------------------------------------------------------------------------------
 
-    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+    async def parse_feed(self, response: Response) -> list[scrapy.Request]:
         run = self.runs[response.meta["outlet"]]
         if self._unchanged(response):
             return []
@@ -153,9 +154,9 @@ class OutletSpider(scrapy.Spider):
             run.source_errors.append(f"feed {response.url}: {exc}")
             return []
         self._source_ok(response)
-        return self._articles(response.meta["outlet"], candidates)
+        return await self._articles(response.meta["outlet"], candidates)
 
-    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+    async def parse_sitemap(self, response: Response) -> list[scrapy.Request]:
         outlet = self.outlets[response.meta["outlet"]]
         run = self.runs[outlet.id]
         if self._unchanged(response):
@@ -176,7 +177,7 @@ class OutletSpider(scrapy.Spider):
             self._source_ok(response)
         else:  # an index answering 304 would hide changed children: indexes are always fetched
             run.sources_ok += 1
-        requests = list(self._articles(outlet.id, content.pages))
+        requests = await self._articles(outlet.id, content.pages)
         depth = response.meta.get("depth_in_index", 0)
         if depth < MAX_SITEMAP_DEPTH:
             for child in content.sitemaps:
@@ -186,7 +187,7 @@ class OutletSpider(scrapy.Spider):
                     )
         return requests
 
-    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+    async def parse_listing(self, response: Response) -> list[scrapy.Request]:
         outlet = self.outlets[response.meta["outlet"]]
         run = self.runs[outlet.id]
         if self._unchanged(response):
@@ -197,14 +198,16 @@ class OutletSpider(scrapy.Spider):
         self._source_ok(response)
         # Hosts are checked by the outlet itself: the extractor's domain filter counts ports.
         links = LinkExtractor(unique=True).extract_links(response)
-        return self._articles(outlet.id, [Candidate(link.url) for link in links])
+        return await self._articles(outlet.id, [Candidate(link.url) for link in links])
 
-    def _articles(
+    async def _articles(
         self, outlet_id: str, candidates: Sequence[Candidate]
-    ) -> Iterable[scrapy.Request]:
-        """Requests for candidates that are new articles of this outlet, newest first."""
+    ) -> list[scrapy.Request]:
+        """Requests for candidates that are new articles of this outlet, newest first.
+
+        Which were seen before is asked in a thread: a database waiting on a lock must not
+        stall the event loop every other crawl, the bot and delivery share."""
         outlet = self.outlets[outlet_id]
-        run = self.runs[outlet_id]
         queued = self._queued[outlet_id]
         dated = sorted(
             candidates,
@@ -216,7 +219,14 @@ class OutletSpider(scrapy.Spider):
             for candidate in dated
             if outlet.is_article_url(url := canonical_url(candidate.url)) and url not in queued
         ]
-        known = self._known_urls({url for url, _ in fresh})
+        known = await asyncio.to_thread(self._known_urls, {url for url, _ in fresh})
+        return list(self._new_article_requests(outlet_id, fresh, known))
+
+    def _new_article_requests(
+        self, outlet_id: str, fresh: Sequence[tuple[str, Candidate]], known: Collection[str]
+    ) -> Iterator[scrapy.Request]:
+        run = self.runs[outlet_id]
+        queued = self._queued[outlet_id]
         for url, candidate in fresh:
             if url in queued:  # listed twice by this source
                 continue
@@ -263,13 +273,13 @@ class OutletSpider(scrapy.Spider):
 
     # End -------------------------------------------------------------------------------------
 
-    def closed(self, reason: str) -> None:
+    async def closed(self, reason: str) -> None:
         """Hand back the validators of outlets whose every new page was stored, recognised, or
         noted as without text (the store fetches it again when it is due and listed again):
         anything else, whatever its cause, is fetched again through a full read next time."""
         if reason != "finished":
             return
-        self._note_textless()
+        await asyncio.to_thread(self._note_textless)
         complete = {outlet_id for outlet_id, run in self.runs.items() if run.complete}
         fresh = [v for v in self._fresh.values() if v.outlet_id in complete]
         if fresh:
