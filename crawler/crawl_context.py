@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from scrapy.crawler import Crawler
 
+from crawler.crawl_ports import ArticleStore, Frontier
 from crawler.outlet_run import OutletRun
 from crawler.outlet_spec import OutletSpec
 from crawler.page_template import OutletTemplate
-from crawler.ports import ArticleStore, Frontier
 
 CONTEXT_SETTING = "NEWSRADAR_CRAWL_CONTEXT"
 

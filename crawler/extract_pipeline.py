@@ -1,4 +1,4 @@
-"""Item pipelines of the crawler: a fetched page becomes a clean, identifiable article."""
+"""Extract stage of the item pipelines: a fetched page becomes a clean, identifiable article."""
 
 from __future__ import annotations
 

@@ -9,14 +9,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.crawl_context import CrawlContext
+from crawler.crawl_ports import ArticleStore
 from crawler.items import ArticleItem
-from crawler.ports import ArticleStore
 
 log = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    """Hands extracted articles to the crawl's article store (`crawler.ports.ArticleStore`).
+    """Hands extracted articles to the crawl's article store (`crawler.crawl_ports.ArticleStore`).
 
     Articles are stored `NEWSRADAR_STORE_BATCH` at a time, in one transaction, or once the first
     of them has waited `NEWSRADAR_STORE_WAIT` seconds, and what is left when the crawl ends:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from notifier.alert_payload import AlertPayload
 from notifier.bot.backend import personal_id
 from notifier.matcher import Match, Matcher
-from notifier.ports import (
+from notifier.notify_ports import (
     MatchingBatch,
     MatchingStore,
     MatchRecord,

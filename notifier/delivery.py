@@ -32,8 +32,8 @@ from notifier.delivery_plan import (
     plan_round,
     sections,
 )
+from notifier.notify_ports import OutboxStore
 from notifier.outbox_states import DigestMode, OutboxKind, OutboxStatus
-from notifier.ports import OutboxStore
 from notifier.render import render_digest
 from notifier.sender import Outcome, Outgoing, Sender, SendResult
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from notifier.alert_payload import AlertPayload
+from notifier.notify_ports import ChatState, ClaimedRow, OutboxStore, PendingRow, StoredArticle
 from notifier.outbox_states import DIGEST_PERIODS, DigestMode, OutboxKind
-from notifier.ports import ChatState, ClaimedRow, OutboxStore, PendingRow, StoredArticle
 from notifier.render import (
     AlertView,
     DigestItem,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from notifier.matcher import Matcher
-from notifier.ports import ArticleArchive, StoredArticle
+from notifier.notify_ports import ArticleArchive, StoredArticle
 
 
 @dataclass(frozen=True)

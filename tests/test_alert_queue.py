@@ -16,7 +16,7 @@ from newsradar.database.match_store import MatchStore
 from newsradar.database.outbox_store import migrate_chat
 from notifier.alert_payload import AlertPayload
 from notifier.alert_queue import AlertQueue
-from notifier.ports import MatchingBatch, MatchRecord
+from notifier.notify_ports import MatchingBatch, MatchRecord
 from tests.support.newsroom import Newsroom
 
 PRIVATE, OTHER, OLD_GROUP, NEW_GROUP = 11, 12, -21, -1002100

@@ -26,8 +26,8 @@ from notifier.delivery_plan import (
     longest_first,
     plan_round,
 )
+from notifier.notify_ports import ChatState, PendingRow
 from notifier.outbox_states import DigestMode, OutboxKind
-from notifier.ports import ChatState, PendingRow
 from tests.support.newsroom import Newsroom
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)

@@ -4,7 +4,7 @@ It crawls what the frontier hands it instead of starting from the outlets' disco
 process that schedules outlets puts those on the frontier), stays open while the frontier is
 empty, and tells the frontier when each request is done so a request held by a worker that dies
 is handed to another. The frontier is whatever the scheduler puts in the crawl's context
-(`CrawlContext.frontier`, a `crawler.ports.Frontier`).
+(`CrawlContext.frontier`, a `crawler.crawl_ports.Frontier`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The matching stage's ports over the database (see notifier/ports.py): pending articles claimed
-in one transaction with what matching them produced, and the stored articles a query preview
-reads."""
+"""The matching stage's ports over the database (see notifier/notify_ports.py): pending
+articles claimed in one transaction with what matching them produced, and the stored articles a
+query preview reads."""
 
 from __future__ import annotations
 
@@ -26,11 +26,11 @@ from newsradar.database import (
 from newsradar.database.chat_moves import moves
 from newsradar.database.outbox_store import add_alert
 from notifier.alert_payload import AlertPayload
-from notifier.ports import MatchRecord, PendingArticle, PersonalWatchRow, StoredArticle
+from notifier.notify_ports import MatchRecord, PendingArticle, PersonalWatchRow, StoredArticle
 
 
 class MatchStore:
-    """Implements notifier.ports.MatchingStore and notifier.ports.ArticleArchive."""
+    """Implements notifier.notify_ports.MatchingStore and notifier.notify_ports.ArticleArchive."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -79,7 +79,7 @@ class MatchStore:
 
 
 class _Batch:
-    """Implements notifier.ports.MatchingBatch inside the claiming transaction."""
+    """Implements notifier.notify_ports.MatchingBatch inside the claiming transaction."""
 
     def __init__(self, session: Session, articles: dict[int, Article]) -> None:
         self.session = session

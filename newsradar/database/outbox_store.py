@@ -1,5 +1,5 @@
 """The outbox over the database: every write to it, and the delivery stage's port
-(notifier.ports.OutboxStore).
+(notifier.notify_ports.OutboxStore).
 
 Rows are added by matching (`add_alert`, one per article and chat) and for operators
 (`add_notice`); a chat that talks to the bot again gets its held rows back (`unhold`).
@@ -31,8 +31,8 @@ from newsradar.database.in_lists import in_lists
 from newsradar.database.models import Article, Chat, OutboxRow, utcnow
 from notifier.alert_payload import AlertPayload
 from notifier.delivery_plan import CLAIM_TIMEOUT, busy_chats
+from notifier.notify_ports import ChatState, ClaimedRow, PendingRow, StoredArticle
 from notifier.outbox_states import DigestMode, OutboxKind, OutboxStatus, digest_mode
-from notifier.ports import ChatState, ClaimedRow, PendingRow, StoredArticle
 
 __all__ = ["CLAIM_TIMEOUT", "OutboxStore", "add_alert", "add_notice", "claim", "release", "unhold"]
 
@@ -227,7 +227,7 @@ def _claims_of(session: Session, chats: set[int]) -> list[PendingRow]:
 
 # ----- the delivery stage's port ------------------------------------------------------------------
 class OutboxStore:
-    """Implements notifier.ports.OutboxStore."""
+    """Implements notifier.notify_ports.OutboxStore."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
