@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsradar.config import ConfigError, load_config
-from tests.conftest import Workspace
+from tests.support.workspace import Workspace
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config"
 

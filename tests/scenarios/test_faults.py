@@ -20,10 +20,10 @@ import pytest
 
 from crawler.middlewares import retry_after_seconds
 from newsradar.demo.server import SampleOutlets
-from tests.conftest import Workspace
 from tests.support import hostile
 from tests.support.hostile import HostileSite, article_html, listing_html, page
-from tests.test_run_once import IRAQ_ALERTS, WATCHLISTS
+from tests.support.sample_watchlists import IRAQ_ALERTS, WATCHLISTS
+from tests.support.workspace import Workspace
 
 GOOD_OUTLETS = ("statecraft", "wp", "wix")
 CRAWL = {"timeout": "3s", "max_page_mb": 8}

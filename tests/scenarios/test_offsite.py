@@ -13,8 +13,8 @@ import sqlite3
 import pytest
 
 from crawler.middlewares import HostPolicy, parse_address
-from tests.conftest import Workspace
 from tests.support.hostile import HostileSite, article_html, listing_html, page, redirect, sitemap
+from tests.support.workspace import Workspace
 
 STORY = [
     "Iraqi officials said on Monday that talks on the future of the coalition would resume, "

@@ -8,7 +8,7 @@ import urllib.request
 
 from newsradar.demo.content import STATECRAFT_ARTICLES
 from newsradar.demo.server import SampleOutlets
-from tests.conftest import NEWSRADAR, Workspace
+from tests.support.workspace import NEWSRADAR, Workspace
 
 IRAQ = {"id": "iraq", "title": "Iraq", "query": "Iraq militia*", "chats": [7]}
 
