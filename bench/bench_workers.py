@@ -27,9 +27,9 @@ from newsradar.config import load_config
 from newsradar.database import Database
 from newsradar.demo.server import SampleOutlets
 from newsradar.processes.crawling import outlet_spec
-from tests.conftest import Workspace
 from tests.support.pg import create_database, drop_database, require_server
-from tests.test_scale import CHATS, KEYWORD, Cluster, publish_articles, wait_until_done
+from tests.support.worker_cluster import CHATS, KEYWORD, Cluster, publish_articles, wait_until_done
+from tests.support.workspace import Workspace
 
 RESULTS = Path(__file__).resolve().parent / "results" / "workers.md"
 REDIS_URL = os.environ.get("NEWSRADAR_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.fast
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("crawler", "notifier", "newsradar")
 MAX_MODULE_LINES = 400

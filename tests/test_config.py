@@ -1,4 +1,4 @@
-"""`check-config` and the config loader: every error names file, line and what is wrong."""
+"""The config loader: every error names file, line and what is wrong."""
 
 from __future__ import annotations
 
@@ -7,17 +7,9 @@ from pathlib import Path
 import pytest
 
 from newsradar.config import ConfigError, load_config
-from tests.conftest import Workspace
+from tests.support.config_files import OUTLETS
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config"
-
-OUTLETS = """\
-outlets:
-  - id: rs
-    name: Responsible Statecraft
-    feeds: [https://responsiblestatecraft.org/feeds/feed.rss]
-    every: 15m
-"""
 
 
 def _write(tmp_path: Path, outlets: str, watchlists: str) -> Path:
@@ -114,24 +106,6 @@ def test_query_error_points_at_the_column_in_the_file(tmp_path: Path) -> None:
     # The unbalanced quote is the 6th character of the query, which starts at column 13.
     assert problem.startswith(f"{tmp_path / 'watchlists.yaml'}:4:18:"), problem
     assert "quote" in problem
-
-
-def test_check_config_command(workspace: Workspace) -> None:
-    workspace.config_dir.mkdir()
-    (workspace.config_dir / "outlets.yaml").write_text(OUTLETS)
-    (workspace.config_dir / "watchlists.yaml").write_text(
-        "watchlists:\n  - id: w\n    title: W\n    query: '(Iraq'\n    chats: [1]\n"
-    )
-    broken = workspace.run("check-config")
-    assert broken.returncode == 2
-    assert "watchlists.yaml:4:13: watchlist 'w' query: unclosed '('" in broken.stderr
-
-    (workspace.config_dir / "watchlists.yaml").write_text(
-        "watchlists:\n  - id: w\n    title: W\n    query: '(Iraq)'\n    chats: [1]\n"
-    )
-    fixed = workspace.run("check-config", "--config", str(workspace.config_dir))
-    assert fixed.returncode == 0, fixed.stderr
-    assert "ok" in fixed.stdout
 
 
 GOOD_WATCHLISTS = "watchlists:\n  - id: w\n    title: W\n    query: Iraq\n"

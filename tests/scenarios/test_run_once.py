@@ -6,63 +6,31 @@ SQLite file, and python-telegram-bot talking HTTP to the Bot API server.
 
 from __future__ import annotations
 
-import html
 import sqlite3
 from datetime import timedelta
 
 from newsradar.demo.content import SampleArticle
 from newsradar.demo.server import SampleOutlets
-from tests.conftest import Workspace
 from tests.support.botapi import FakeBotApi
+from tests.support.sample_watchlists import (
+    GROUP,
+    IRAQ_ALERTS,
+    PRIVATE,
+    UKRAINE_READER,
+    WATCHLISTS,
+    WP_ONLY,
+)
+from tests.support.sample_watchlists import alert_titles as _titles
+from tests.support.workspace import Workspace
 
-PRIVATE, GROUP, UKRAINE_READER, WP_ONLY = 1001, -1002003004005, 1002, 1003
-
-IRAQ_ALERTS = {
-    "US strikes in Iraq show risk of escalation to wider war",
-    'Militias <and> the "A&B" of Iraq strikes',
-    "The attack on US troops in Iraq, explained",
-    "Cornered in Iraq",
-}
 BACK_CATALOGUE = {
     "Can Escalation be Prevented in Iraq?",
     "Water scarcity and stability in southern Iraq",
 }
 
-WATCHLISTS = [
-    {
-        "id": "iraq-escalation",
-        "title": "US-Iraq escalation",
-        "query": '"Al Asad" OR (Iraq AND (militia* OR strike*)) -sports',
-        "chats": [PRIVATE, GROUP],
-    },
-    {
-        "id": "ukraine-landmines",
-        "title": "Landmines in Ukraine",
-        "query": "Ukraine landmine*",
-        "chats": [UKRAINE_READER],
-    },
-    {
-        "id": "iraq-wp-only",
-        "title": "Iraq, explainers only",
-        "query": "Iraq",
-        "outlets": ["wp"],
-        "chats": [WP_ONLY],
-    },
-]
-
 
 def _setup(workspace: Workspace, outlets: SampleOutlets) -> None:
     workspace.write_config(outlets.outlets_config(), WATCHLISTS)
-
-
-def _titles(bot_api: FakeBotApi, chat_id: int) -> list[str]:
-    """The linked titles of the alerts a chat received, unescaped."""
-    titles = []
-    for message in bot_api.messages_to(chat_id):
-        raw = message["text"]
-        link = raw.index("<a ")
-        titles.append(html.unescape(raw[raw.index(">", link) + 1 : raw.index("</a>", link)]))
-    return titles
 
 
 def test_first_run_alerts_new_matches_once_and_nothing_from_back_catalogue(

@@ -10,11 +10,11 @@ import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from newsradar.demo.content import SampleArticle
 from newsradar.demo.server import Response, SampleOutlets, SampleSite
-from tests.conftest import Workspace
 from tests.support.botapi import FakeBotApi
-from tests.test_run_once import IRAQ_ALERTS, WATCHLISTS
+from tests.support.sample_articles import new_article as _new_article
+from tests.support.sample_watchlists import IRAQ_ALERTS, WATCHLISTS
+from tests.support.workspace import Workspace
 
 OPERATOR = 4242
 DISCOVERY = {
@@ -32,49 +32,6 @@ def _db(workspace: Workspace) -> sqlite3.Connection:
 def _stamp(when: datetime) -> str:
     """A time as SQLAlchemy stores it in SQLite."""
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-BODIES = (
-    (
-        "a drone launched by an Iraqi militia struck a base on Sunday, the latest in a string "
-        "of attacks on US forces in Iraq since the autumn.",
-        "Officials said nobody was hurt, but the strike shows how quickly the conflict could "
-        "widen if Washington answers with force of its own, analysts in Baghdad warned.",
-        "The militia behind it has claimed several earlier attacks on coalition bases and "
-        "promised more unless the remaining American troops leave the country this year.",
-        "Diplomats in the region said the government in Baghdad is caught between its partners "
-        "in Washington and the armed factions that helped it defeat the Islamic State, and that "
-        "every new strike narrows the room it has to manoeuvre.",
-        "Commanders have reinforced air defences at the bases that remain, but drones are cheap "
-        "and plentiful, and the attacks come at night from orchards and back roads where the "
-        "launch teams melt away long before any patrol arrives.",
-    ),
-    (
-        "the oil fields around Kirkuk were quiet this week, yet engineers say the pipeline to "
-        "the Turkish coast has carried barely a trickle since the arbitration ruling last year.",
-        "Revenue from crude still pays almost every public salary in Iraq, and the finance "
-        "ministry has borrowed from state banks twice since the summer to make payroll on time.",
-        "Kurdish officials blame Baghdad for the stalemate; federal officials blame Erbil for "
-        "selling oil on its own terms. Foreign companies have stopped drilling new wells.",
-        "Economists warn that a fall in prices next spring would leave the budget with a gap "
-        "no loan could close, at a moment when militia strikes already frighten off investors.",
-        "A deal is on the table, diplomats say, but it needs a parliament that has not met with "
-        "a quorum since October and a cabinet whose ministers rarely agree on anything.",
-    ),
-)
-
-
-def _new_article(outlet: str, slug: str, title: str, body: int = 0) -> SampleArticle:
-    first, *rest = BODIES[body]
-    return SampleArticle(
-        outlet=outlet,
-        slug=slug,
-        title=title,
-        dek="What the latest news from Iraq means.",
-        author="Ellen Ioanes",
-        age=timedelta(minutes=10),
-        paragraphs=(f"{title}: {first}", *rest),
-    )
 
 
 def _ok(result) -> None:  # type: ignore[no-untyped-def]

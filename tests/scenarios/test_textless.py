@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from newsradar.database.article_store import TEXTLESS_RETRY
-from tests.conftest import Workspace
 from tests.support.hostile import HostileHandler, HostileSite, article_html, page
-from tests.test_run_once import WATCHLISTS as ALL_WATCHLISTS
+from tests.support.sample_watchlists import WATCHLISTS as ALL_WATCHLISTS
+from tests.support.workspace import Workspace
 
 WATCHLISTS = [w for w in ALL_WATCHLISTS if "outlets" not in w]
 WORDS = (

@@ -13,10 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from newsradar.demo.server import SampleOutlets
-from tests.conftest import Workspace
 from tests.support.botapi import FakeBotApi
-from tests.test_run_once import PRIVATE, _titles
-from tests.test_serve import Service, _fast, _fresh, eventually, serving, stop
+from tests.support.sample_articles import fresh_article as _fresh
+from tests.support.sample_watchlists import PRIVATE
+from tests.support.sample_watchlists import alert_titles as _titles
+from tests.support.serve_process import Service, eventually, serving, stop
+from tests.support.serve_process import outlets_every as _fast
+from tests.support.workspace import Workspace
 
 READER = 777
 HOLD = 10.0  # seconds the other process keeps the database locked

@@ -18,10 +18,17 @@ from pathlib import Path
 from newsradar.demo.content import SAMPLE_ARTICLES
 from newsradar.demo.server import Response, SampleOutlets, SampleSite
 from newsradar.processes.run_lock import EXIT_BUSY
-from tests.conftest import NEWSRADAR, Workspace
 from tests.support.botapi import FakeBotApi
-from tests.test_run_once import GROUP, IRAQ_ALERTS, PRIVATE, UKRAINE_READER, WATCHLISTS, WP_ONLY
-from tests.test_unattended import _new_article
+from tests.support.sample_articles import new_article as _new_article
+from tests.support.sample_watchlists import (
+    GROUP,
+    IRAQ_ALERTS,
+    PRIVATE,
+    UKRAINE_READER,
+    WATCHLISTS,
+    WP_ONLY,
+)
+from tests.support.workspace import NEWSRADAR, Workspace
 
 EXPECTED = {(chat, title) for chat in (PRIVATE, GROUP) for title in IRAQ_ALERTS} | {
     (UKRAINE_READER, "Biden's landmine reversal for Ukraine: big risk, little reward"),

@@ -7,14 +7,10 @@ asked for is counted on the server itself.
 
 from __future__ import annotations
 
-import ipaddress
 import sqlite3
 
-import pytest
-
-from crawler.middlewares import HostPolicy, parse_address
-from tests.conftest import Workspace
 from tests.support.hostile import HostileSite, article_html, listing_html, page, redirect, sitemap
+from tests.support.workspace import Workspace
 
 STORY = [
     "Iraqi officials said on Monday that talks on the future of the coalition would resume, "
@@ -93,34 +89,6 @@ def test_links_redirects_feeds_and_sitemaps_never_leave_the_outlet(workspace: Wo
         db = sqlite3.connect(workspace.root / "newsradar.db")
         urls = [url for (url,) in db.execute("select url from articles")]
         assert urls == [home.url("/news/ok")]
-
-
-@pytest.mark.parametrize(
-    ("url", "address", "refused"),
-    [
-        ("http://news.example/a", "93.184.216.34", None),
-        ("http://other.example/a", "93.184.216.34", "not one of the outlet's hosts"),
-        ("http://www.news.example/a", "93.184.216.34", None),
-        # A configured name that starts resolving to the machine itself or the cloud metadata
-        # service is refused, unless the configuration named that address.
-        ("http://news.example/a", "127.0.0.1", "non-public address"),
-        ("http://news.example/a", "169.254.169.254", "non-public address"),
-        ("http://news.example/a", "10.1.2.3", "non-public address"),
-        ("http://news.example/a", "::ffff:127.0.0.1", "non-public address"),
-        ("http://news.example/a", "fe80::1", "non-public address"),
-        ("http://news.example/a", "127.0.0.10", None),  # named by the configuration
-        ("file:///etc/passwd", None, "not fetched: file URL"),
-        ("ftp://news.example/a", None, "not fetched: ftp URL"),
-    ],
-)
-def test_host_policy(url: str, address: str | None, refused: str | None) -> None:
-    named = frozenset({ipaddress.ip_address("127.0.0.10")})
-    policy = HostPolicy(frozenset({"news.example", "www.news.example"}), named)
-    reason = policy.refusal(url, parse_address(address) if address else None)
-    if refused is None:
-        assert reason is None
-    else:
-        assert reason is not None and refused in reason
 
 
 def test_an_outlet_configured_by_a_name_that_resolves_to_loopback_is_crawled(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
 from crawler.outlet_run import OutletRun
 from newsradar.config import Config, CrawlSettings, Outlet
@@ -133,3 +136,35 @@ def test_an_outlet_whose_article_pages_all_fail_counts_as_failing(db: Database) 
     record_health(db, {"wp": _article_pages_fail()}, CONFIG, OPERATORS)
     (notice,) = record_health(db, {"wp": _article_pages_fail()}, CONFIG, OPERATORS)
     assert notice.kind == "failing" and "HTTP 500" in notice.text
+
+
+def test_two_workers_recording_one_outlets_health_at_once_lose_no_count(pg_url: str) -> None:
+    """A worker records an outlet's crawl while another holds the outlet's row mid-update: the
+    first waits for it and adds to what it wrote, instead of overwriting it with a stale sum."""
+    outlet = Outlet(id="wp", name="WP", feeds=["http://127.0.0.2/feed/"])
+    config = Config(Path("config"), CrawlSettings(), (outlet,), ())
+    db = Database(pg_url)
+    try:
+        record_health(db, {"wp": OutletRun("wp", sources_ok=1, articles=1)}, config)
+        with db.engine.connect() as other:
+            held = other.begin()
+            other.execute(
+                select(OutletHealth).where(OutletHealth.outlet_id == "wp").with_for_update()
+            )
+            worker = threading.Thread(
+                target=record_health,
+                args=(db, {"wp": OutletRun("wp", sources_ok=1, articles=2)}, config),
+            )
+            worker.start()
+            time.sleep(0.5)  # the worker reads the row now, unless it has to wait for it
+            other.execute(
+                update(OutletHealth)
+                .where(OutletHealth.outlet_id == "wp")
+                .values(articles_total=OutletHealth.articles_total + 10)
+            )
+            held.commit()
+            worker.join(timeout=10)
+        with db.session() as session:
+            assert session.get(OutletHealth, "wp").articles_total == 13  # type: ignore[union-attr]
+    finally:
+        db.close()

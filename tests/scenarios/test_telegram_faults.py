@@ -19,9 +19,9 @@ import pytest
 
 from newsradar.demo.server import SampleOutlets
 from notifier.sender import Outcome, Outgoing, TelegramSender
-from tests.conftest import Workspace
 from tests.support.botapi import FakeBotApi
-from tests.test_run_once import IRAQ_ALERTS
+from tests.support.sample_watchlists import IRAQ_ALERTS
+from tests.support.workspace import Workspace
 
 READER, OTHER_READER, THIRD_READER = 2001, 2002, 2003
 CHATS = (READER, OTHER_READER, THIRD_READER)

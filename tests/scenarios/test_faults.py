@@ -13,17 +13,15 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from crawler.middlewares import retry_after_seconds
 from newsradar.demo.server import SampleOutlets
-from tests.conftest import Workspace
 from tests.support import hostile
 from tests.support.hostile import HostileSite, article_html, listing_html, page
-from tests.test_run_once import IRAQ_ALERTS, WATCHLISTS
+from tests.support.sample_watchlists import IRAQ_ALERTS, WATCHLISTS
+from tests.support.workspace import Workspace
 
 GOOD_OUTLETS = ("statecraft", "wp", "wix")
 CRAWL = {"timeout": "3s", "max_page_mb": 8}
@@ -299,21 +297,6 @@ def test_a_long_retry_after_is_not_hammered(hostile_run: Outcome) -> None:
     """A 500 is retried at once; a 503 asking for an hour is left for a later run."""
     assert hostile_run.sites["http500"].requests()["/news/the-story"] == 3
     assert hostile_run.sites["http503"].requests()["/news/the-story"] == 1
-
-
-@pytest.mark.parametrize(
-    ("header", "seconds"),
-    [
-        (b"120", 120.0),
-        (b"Sat, 21 Nov 2026 12:00:00 GMT", 3600.0),
-        (b"Sat, 21 Nov 2026 10:00:00 GMT", 0.0),  # in the past: no wait
-        (b"soon", None),
-        (None, None),
-    ],
-)
-def test_retry_after_header(header: bytes | None, seconds: float | None) -> None:
-    now = datetime(2026, 11, 21, 11, 0, tzinfo=UTC)
-    assert retry_after_seconds(header, now) == seconds
 
 
 def test_unusable_links_are_dropped_and_the_good_one_is_read(hostile_run: Outcome) -> None:

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 from newsradar.demo.server import SampleOutlets
-from tests.conftest import NEWSRADAR, Workspace
 from tests.support.botapi import FakeBotApi
 from tests.support.hostile import HostileSite, article_html, listing_html, page
+from tests.support.sample_watchlists import WATCHLISTS
 from tests.support.telegram_html import parse_html
-from tests.test_run_once import WATCHLISTS
+from tests.support.workspace import NEWSRADAR, Workspace
 
 SECRET = "SECRETtokenNEVERtoBEseen_abc-123"
 TOKEN = f"777000:{SECRET}"

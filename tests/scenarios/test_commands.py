@@ -1,4 +1,5 @@
-"""The other commands against a real crawl: extract, backtest, status; politeness of the crawl."""
+"""The other commands against a real crawl: extract, backtest, status, check-config; politeness of
+the crawl."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import urllib.request
 
 from newsradar.demo.content import STATECRAFT_ARTICLES
 from newsradar.demo.server import SampleOutlets
-from tests.conftest import NEWSRADAR, Workspace
+from tests.support.config_files import OUTLETS
+from tests.support.workspace import NEWSRADAR, Workspace
 
 IRAQ = {"id": "iraq", "title": "Iraq", "query": "Iraq militia*", "chats": [7]}
 
@@ -112,3 +114,21 @@ def test_demo_prints_the_alerts_it_would_send(workspace: Workspace) -> None:
     assert result.stdout.count("US strikes in Iraq show risk of escalation to wider war\n") == 1
     assert "Can Escalation be Prevented in Iraq?" not in result.stdout  # back catalogue
     assert "1 duplicates recognised" in result.stderr
+
+
+def test_check_config_command(workspace: Workspace) -> None:
+    workspace.config_dir.mkdir()
+    (workspace.config_dir / "outlets.yaml").write_text(OUTLETS)
+    (workspace.config_dir / "watchlists.yaml").write_text(
+        "watchlists:\n  - id: w\n    title: W\n    query: '(Iraq'\n    chats: [1]\n"
+    )
+    broken = workspace.run("check-config")
+    assert broken.returncode == 2
+    assert "watchlists.yaml:4:13: watchlist 'w' query: unclosed '('" in broken.stderr
+
+    (workspace.config_dir / "watchlists.yaml").write_text(
+        "watchlists:\n  - id: w\n    title: W\n    query: '(Iraq)'\n    chats: [1]\n"
+    )
+    fixed = workspace.run("check-config", "--config", str(workspace.config_dir))
+    assert fixed.returncode == 0, fixed.stderr
+    assert "ok" in fixed.stdout

@@ -4,117 +4,22 @@ from __future__ import annotations
 
 import json
 import re
-import signal
-import socket
-import subprocess
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import yaml
 
-from newsradar.config import Outlet
-from newsradar.demo.content import SampleArticle
 from newsradar.demo.server import SampleOutlets
-from newsradar.processes.serving.crawl_scheduler import (
-    MAX_SPREAD,
-    first_run_delay,
-    outlet_trigger,
-)
-from tests.conftest import NEWSRADAR, Workspace
 from tests.support import hostile
 from tests.support.botapi import FakeBotApi
 from tests.support.hostile import HostileSite, article_html, listing_html, page
-from tests.test_run_once import GROUP, IRAQ_ALERTS, PRIVATE, WATCHLISTS, _titles
+from tests.support.sample_articles import fresh_article as _fresh
+from tests.support.sample_watchlists import GROUP, IRAQ_ALERTS, PRIVATE, WATCHLISTS
+from tests.support.sample_watchlists import alert_titles as _titles
+from tests.support.serve_process import eventually, serving, stop
+from tests.support.serve_process import outlets_every as _fast
+from tests.support.workspace import Workspace
 
 OPERATOR = 4242
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def eventually(check: Callable[[], object], timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-class Service:
-    def __init__(self, process: subprocess.Popen[str], port: int, log: Path) -> None:
-        self.process, self.port, self.log = process, port, log
-
-    def get(self, path: str) -> tuple[int, str]:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode()
-
-    def metric(self, name: str, **labels: str) -> float:
-        wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
-        series = f"{name}{{{wanted}}}" if labels else name
-        for line in self.get("/metrics")[1].splitlines():
-            if line.startswith(series + " "):
-                return float(line.rsplit(" ", 1)[1])
-        return 0.0
-
-    def stderr(self) -> str:
-        return self.log.read_text()
-
-
-@contextmanager
-def serving(workspace: Workspace, **env: str) -> Iterator[Service]:
-    port = free_port()
-    log = workspace.root / "serve.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [str(NEWSRADAR), "serve", "--metrics-port", str(port)],
-            env=workspace.env(**env),
-            cwd=workspace.root,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-            text=True,
-        )
-    service = Service(process, port, log)
-    try:
-        eventually(lambda: _answers(service), 30, "the metrics port to answer")
-        yield service
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def _answers(service: Service) -> bool:
-    assert service.process.poll() is None, service.stderr()
-    try:
-        return service.get("/healthz")[0] == 200
-    except OSError:
-        return False
-
-
-def stop(service: Service, within: float = 40) -> float:
-    started = time.monotonic()
-    service.process.send_signal(signal.SIGTERM)
-    assert service.process.wait(timeout=within) == 0, service.stderr()
-    return time.monotonic() - started
-
-
-def _fast(outlets: SampleOutlets, every: str) -> list[dict[str, object]]:
-    config = outlets.outlets_config()
-    for outlet in config:
-        outlet["every"] = every
-    return config
 
 
 ERBIL = [
@@ -123,28 +28,6 @@ ERBIL = [
     "Analysts said the militia wanted to test Washington's patience in Iraq without provoking "
     "a war, and that more strikes of this kind were likely before the winter.",
 ]
-PLACES = ("Erbil", "Baghdad", "Basra", "Mosul", "Kirkuk", "Najaf")
-
-
-def _fresh(slug: str, title: str, n: int = 0) -> SampleArticle:
-    """A new Iraq article; each `n` tells a different story, so none is a near-duplicate."""
-    place, other = PLACES[n % len(PLACES)], PLACES[(n + 3) % len(PLACES)]
-    return SampleArticle(
-        outlet="wp",
-        slug=slug,
-        title=title,
-        dek=f"What the latest attack near {place} means.",
-        author="Ellen Ioanes",
-        age=timedelta(minutes=1),
-        paragraphs=(
-            f"Report {n}: a drone launched by an Iraqi militia struck a base near {place}, "
-            f"days after officials in {other} warned that such an attack was coming.",
-            f"In {place}, local leaders asked for calm while investigators from {other} "
-            f"examined what was left of the drone, the {n + 2}th such incident this season.",
-            f"Analysts in {other} said the militia wanted to test Washington's patience in "
-            f"Iraq without provoking a war, and that more strikes of this kind are likely.",
-        ),
-    )
 
 
 def test_serve_crawls_on_schedule_alerts_reports_metrics_and_stops_on_sigterm(
@@ -327,20 +210,3 @@ def test_serve_answers_bot_commands_and_a_self_subscription_gets_alerts(
             "the subscriber's first alert",
         )
         stop(service)
-
-
-def test_an_interval_schedule_keeps_its_period_and_outlets_start_apart() -> None:
-    """Runs come exactly one interval apart (a per-run jitter would stretch every period, and
-    an article's wait with it); outlets sharing the schedule differ in when they first run."""
-    outlet = Outlet(id="x", name="X", feeds=["https://x.example/feed"], every="1m")
-    trigger = outlet_trigger(outlet)
-    now = datetime.now(UTC)
-    fire = trigger.get_next_fire_time(None, now)
-    for _ in range(50):
-        later = trigger.get_next_fire_time(fire, fire)
-        assert later - fire == timedelta(minutes=1)
-        fire = later
-    delays = [first_run_delay(outlet) for _ in range(200)]
-    assert all(0 <= d <= 3 for d in delays) and max(delays) - min(delays) > 1
-    hourly = Outlet(id="y", name="Y", feeds=["https://y.example/feed"], every="1h")
-    assert max(first_run_delay(hourly) for _ in range(200)) <= MAX_SPREAD

@@ -10,7 +10,7 @@ import yaml
 from newsradar.config import ConfigError, load_config
 from newsradar.processes.config_reload import ConfigWatcher
 from notifier.query import parse_query
-from tests.conftest import Workspace
+from tests.support.workspace import Workspace
 
 OUTLET = {"id": "wp", "name": "WP", "feeds": ["http://127.0.0.1:9/feed"]}
 

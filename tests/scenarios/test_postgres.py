@@ -1,0 +1,126 @@
+"""PostgreSQL: every command, and matching in two processes at once, on a real server.
+
+Each test gets a database of its own (tests/support/pg.py); skipped, saying how to start the
+server, when 127.0.0.1:5432 does not answer.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from crawler.dedupe import fingerprint
+from newsradar.database import Article, Database, OutboxRow, utcnow
+from tests.support.botapi import FakeBotApi
+from tests.support.sample_watchlists import IRAQ_ALERTS, PRIVATE, WATCHLISTS
+from tests.support.sample_watchlists import alert_titles as _titles
+from tests.support.workspace import Workspace
+
+
+def test_every_command_works_on_postgres(
+    workspace: Workspace, pg_url: str, sample_outlets, bot_api: FakeBotApi, telegram_env
+) -> None:
+    workspace.database_override = pg_url
+    workspace.write_config(sample_outlets.outlets_config(), WATCHLISTS)
+    assert workspace.run("check-config").returncode == 0
+
+    first = workspace.run("run-once", **telegram_env)
+
+    assert first.returncode == 0, first.stderr
+    assert sorted(_titles(bot_api, PRIVATE)) == sorted(IRAQ_ALERTS)
+    db = Database(pg_url)
+    try:
+        with db.session() as session:
+            stored = session.scalar(
+                select(func.count())
+                .select_from(Article)
+                .where(Article.title.like("US strikes in Iraq show risk%"))
+            )
+            assert stored == 1  # the same article under a second URL was stored once
+            pending = session.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.status != "sent")
+            )
+            assert pending == 0
+    finally:
+        db.close()
+
+    sent = len(bot_api.sent)
+    again = workspace.run("run-once", **telegram_env)
+    assert again.returncode == 0, again.stderr
+    assert len(bot_api.sent) == sent
+
+    status = workspace.run("status")
+    assert status.returncode == 0, status.stderr
+    assert "statecraft" in status.stdout and "wp" in status.stdout
+    backtest = workspace.run("backtest", "--query", "Iraq militia*", "--since", "30d")
+    assert backtest.returncode == 0, backtest.stderr
+    assert "Militias <and>" in backtest.stdout
+
+
+MATCHER = """
+import sys, time
+from newsradar.config import load_config
+from newsradar.database import Database
+from newsradar.database.match_store import MatchStore
+from notifier.alert_queue import AlertQueue
+config_dir, url, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
+db = Database(url)
+queue = AlertQueue(MatchStore(db), load_config(config_dir).watchlists)
+time.sleep(max(0.0, start - time.time()))
+report = queue.process_pending(batch=7)
+print(report.articles, report.alerts_queued)
+"""
+
+
+def test_two_processes_matching_at_once_never_queue_an_alert_twice(
+    workspace: Workspace, pg_url: str
+) -> None:
+    workspace.write_config([], [{"id": "iraq", "title": "Iraq", "query": "Iraq", "chats": [1, 2]}])
+    db = Database(pg_url)
+    now = utcnow()
+    count = 120
+    try:
+        with db.session() as session, session.begin():
+            for n in range(count):
+                body = f"Report {n} from Iraq: story number {n} of the day, {n * 7919} words long."
+                print_ = fingerprint(body)
+                session.add(
+                    Article(
+                        outlet_id="wp",
+                        url=f"http://example.org/{n}",
+                        canonical_url=f"http://example.org/{n}",
+                        title=f"Story {n}",
+                        published=now - timedelta(minutes=n),
+                        text=body,
+                        fingerprint=print_.simhash,
+                        **{f"fp_band{i}": b for i, b in enumerate(print_.bands)},
+                        lead=print_.lead,
+                        fetched_at=now,
+                        alertable=True,
+                    )
+                )
+        start = time.time() + 3  # both processes are past start-up and begin together
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", MATCHER, str(workspace.config_dir), pg_url, str(start)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [p.communicate(timeout=60) for p in procs]
+        assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
+        reports = [tuple(map(int, out.split())) for out, _ in outputs]
+        assert sum(articles for articles, _ in reports) == count  # each article matched once
+        assert all(articles > 0 for articles, _ in reports), reports  # and both took a share
+        assert sum(queued for _, queued in reports) == 2 * count
+        with db.session() as session:
+            rows = session.execute(select(OutboxRow.article_id, OutboxRow.chat_id)).all()
+        assert len(rows) == len(set(rows)) == 2 * count
+    finally:
+        db.close()

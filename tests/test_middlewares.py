@@ -1,0 +1,54 @@
+"""The crawler's downloader middlewares (crawler/middlewares.py): which URLs an outlet may fetch,
+and how long a Retry-After header says to wait."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime
+
+import pytest
+
+from crawler.middlewares import HostPolicy, parse_address, retry_after_seconds
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "refused"),
+    [
+        ("http://news.example/a", "93.184.216.34", None),
+        ("http://other.example/a", "93.184.216.34", "not one of the outlet's hosts"),
+        ("http://www.news.example/a", "93.184.216.34", None),
+        # A configured name that starts resolving to the machine itself or the cloud metadata
+        # service is refused, unless the configuration named that address.
+        ("http://news.example/a", "127.0.0.1", "non-public address"),
+        ("http://news.example/a", "169.254.169.254", "non-public address"),
+        ("http://news.example/a", "10.1.2.3", "non-public address"),
+        ("http://news.example/a", "::ffff:127.0.0.1", "non-public address"),
+        ("http://news.example/a", "fe80::1", "non-public address"),
+        ("http://news.example/a", "127.0.0.10", None),  # named by the configuration
+        ("file:///etc/passwd", None, "not fetched: file URL"),
+        ("ftp://news.example/a", None, "not fetched: ftp URL"),
+    ],
+)
+def test_host_policy(url: str, address: str | None, refused: str | None) -> None:
+    named = frozenset({ipaddress.ip_address("127.0.0.10")})
+    policy = HostPolicy(frozenset({"news.example", "www.news.example"}), named)
+    reason = policy.refusal(url, parse_address(address) if address else None)
+    if refused is None:
+        assert reason is None
+    else:
+        assert reason is not None and refused in reason
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (b"120", 120.0),
+        (b"Sat, 21 Nov 2026 12:00:00 GMT", 3600.0),
+        (b"Sat, 21 Nov 2026 10:00:00 GMT", 0.0),  # in the past: no wait
+        (b"soon", None),
+        (None, None),
+    ],
+)
+def test_retry_after_header(header: bytes | None, seconds: float | None) -> None:
+    now = datetime(2026, 11, 21, 11, 0, tzinfo=UTC)
+    assert retry_after_seconds(header, now) == seconds
