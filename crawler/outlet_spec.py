@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
+
+from crawler.url_pattern import UrlPattern, compile_url_pattern
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,11 @@ class OutletSpec:
         return frozenset(hosts)
 
     @cached_property
-    def _pattern(self) -> re.Pattern[str] | None:
-        return re.compile(self.article_url_pattern) if self.article_url_pattern else None
+    def _pattern(self) -> UrlPattern | None:
+        """Compiled for RE2: a hostile link costs time linear in its length, never a stall."""
+        if not self.article_url_pattern:
+            return None
+        return compile_url_pattern(self.article_url_pattern)
 
     def owns(self, url: str) -> bool:
         return (urlsplit(url).hostname or "").lower() in self.hosts

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from crawler.url_pattern import UrlPatternError, compile_url_pattern
 from notifier.query import Query, any_of, parse_query
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -101,9 +102,9 @@ class Outlet(_Strict):
     def _pattern(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression: {exc}") from None
+                compile_url_pattern(value)
+            except UrlPatternError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("every")
