@@ -15,6 +15,9 @@ from notifier.query_tree import Not, Query, QueryError, Term, TermKind, and_of, 
 from notifier.text_folding import QUOTES, normalize
 
 MAX_NESTING = 20
+# Groups and title: prefixes together: each level is a frame of the recursive descent, so an
+# operator's `title:title:…` written a thousand times must be refused before Python's stack is.
+MAX_DEPTH = 64
 
 
 class _Lexeme(NamedTuple):
@@ -127,6 +130,7 @@ class _Parser:
         self.lexemes = _lex(text)
         self.position = 0
         self.depth = 0
+        self.nesting = 0
         self.end_column = len(text) + 1
 
     def peek(self) -> _Lexeme | None:
@@ -191,12 +195,15 @@ class _Parser:
             assert lexeme.term is not None
             return lexeme.term
         if lexeme.kind == "title:":
-            inner = self.parse_atom()
+            inner = self.nested_atom(lexeme)
             if isinstance(inner, Term):
                 return Term(inner.kind, inner.words, "title", "title:" + inner.source)
             return inner.with_field("title")
         if lexeme.kind == "(":
-            return self.parse_group(lexeme)
+            self.enter(lexeme)
+            group = self.parse_group(lexeme)
+            self.nesting -= 1
+            return group
         if lexeme.kind in ("OR", "AND"):
             raise QueryError(
                 f"{lexeme.kind} with nothing before it",
@@ -208,6 +215,24 @@ class _Parser:
         raise QueryError(
             "')' without a matching '('", lexeme.column, "remove it or add '(' before it"
         )
+
+    def nested_atom(self, prefix: _Lexeme) -> Query:
+        """The atom after a `title:` prefix, one level deeper."""
+        self.enter(prefix)
+        inner = self.parse_atom()
+        self.nesting -= 1
+        return inner
+
+    def enter(self, lexeme: _Lexeme) -> None:
+        """One level deeper; refused past MAX_DEPTH, where the recursion would be unbounded."""
+        self.nesting += 1
+        if self.nesting > MAX_DEPTH:
+            raise QueryError(
+                "query nested too deeply",
+                lexeme.column,
+                f"use at most {MAX_DEPTH} levels of title: and ( ) together;"
+                " one title: before a word or group is enough",
+            )
 
     def parse_group(self, opening: _Lexeme) -> Query:
         self.depth += 1

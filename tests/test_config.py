@@ -196,3 +196,12 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path)
     assert str(caught.value.problems[0]).startswith(f"{tmp_path / 'watchlists.yaml'}")
+
+
+def test_a_query_nested_past_the_bound_is_a_problem_at_line_and_column(tmp_path: Path) -> None:
+    prefix = "    query: '"
+    watchlists = "watchlists:\n  - id: w\n    title: W\n" + prefix + "title:" * 1200 + "iraq'\n"
+    (problem,) = _problems(tmp_path, OUTLETS, watchlists)
+    column = len(prefix) + 64 * len("title:") + 1
+    assert problem.startswith(f"{tmp_path / 'watchlists.yaml'}:4:{column}: watchlist 'w'")
+    assert "nested too deeply" in problem

@@ -203,3 +203,20 @@ def test_errors(text: str, column: int, message: str, hint: str) -> None:
 def test_deep_nesting_is_refused_not_crashing() -> None:
     with pytest.raises(QueryError, match="nested"):
         parse_query("(" * 500 + "a" + ")" * 500)
+
+
+def test_a_thousand_title_prefixes_are_refused_with_their_column() -> None:
+    """Each title: is a level of the recursive descent: past the bound a QueryError (which
+    check-config, /watch and /try report) instead of a RecursionError."""
+    with pytest.raises(QueryError) as caught:
+        parse_query("title:" * 1200 + "iraq")
+    error = caught.value
+    assert "nested too deeply" in error.message and "title:" in error.hint
+    assert error.column == 64 * len("title:") + 1
+    assert parse_query("title:" * 3 + "iraq") == parse_query("title:iraq")
+
+
+def test_title_prefixes_and_groups_share_the_depth_bound() -> None:
+    with pytest.raises(QueryError, match="nested too deeply"):
+        parse_query("title:(" * 20 + "title:" * 30 + "a" + ")" * 20)
+    parse_query("title:(" * 20 + "title:" * 20 + "a" + ")" * 20)
