@@ -23,7 +23,15 @@ from newsradar.config_models import (
     WatchlistsFile,
     parse_duration,
 )
-from newsradar.config_problems import ConfigError, ConfigProblem, node_at, problem_from
+from newsradar.config_problems import (
+    ConfigError,
+    ConfigProblem,
+    cut,
+    node_at,
+    problem_from,
+    shown,
+)
+from newsradar.config_yaml import Mark, YamlBoundError, check_bounds, read_bounded
 
 # The models and errors stay importable from here, where the rest of newsradar looks for them.
 __all__ = [
@@ -44,6 +52,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 OUTLETS_FILE = "outlets.yaml"
 WATCHLISTS_FILE = "watchlists.yaml"
 _M = TypeVar("_M", bound=BaseModel)
+# Problems reported per file: a file with thousands of them needs fixing at the first few.
+MAX_PROBLEMS = 50
 
 
 def load_config(directory: Path | str) -> Config:
@@ -63,13 +73,21 @@ def load_config(directory: Path | str) -> Config:
             known = {o.id for o in outlets.model.outlets}
             _check_outlet_ids(path, watchlists, known, problems)
     if problems or outlets is None or watchlists is None:
-        raise ConfigError(problems)
+        raise ConfigError(_capped(directory, problems))
     return Config(
         directory,
         outlets.model.crawl,
         tuple(outlets.model.outlets),
         tuple(watchlists.model.watchlists),
     )
+
+
+def _capped(directory: Path, problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    """The first problems, and how many more there are: the error is read by a person."""
+    if len(problems) <= 2 * MAX_PROBLEMS:
+        return problems
+    more = len(problems) - 2 * MAX_PROBLEMS
+    return [*problems[: 2 * MAX_PROBLEMS], ConfigProblem(directory, None, f"... and {more:,} more")]
 
 
 @dataclass(frozen=True)
@@ -85,38 +103,60 @@ class _Loaded(Generic[_M]):
 
 
 def _load(path: Path, model: type[_M], problems: list[ConfigProblem]) -> _Loaded[_M] | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(ConfigProblem(path, None, "file not found"))
+    parsed = _parse(path, problems)
+    if parsed is None:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(ConfigProblem(path, None, f"cannot read: {exc}"))
-        return None
-    loader = _Loader(text)
-    try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        problems.append(ConfigProblem(path, line, f"invalid YAML: {exc.problem}", column))
-        return None
-    except yaml.YAMLError as exc:
-        problems.append(ConfigProblem(path, None, f"invalid YAML: {exc}"))
-        return None
-    finally:
-        loader.dispose()
+    root, data = parsed
     if root is None or not isinstance(data, dict):
         problems.append(ConfigProblem(path, 1, f"expected a mapping with '{_top_key(model)}:'"))
         return None
     try:
         return _Loaded(model.model_validate(data), root)
     except ValidationError as exc:
-        for error in exc.errors():
-            problems.append(problem_from(path, root, error))
+        errors = exc.errors()
+        problems.extend(problem_from(path, root, error) for error in errors[:MAX_PROBLEMS])
+        if len(errors) > MAX_PROBLEMS:
+            more = len(errors) - MAX_PROBLEMS
+            problems.append(ConfigProblem(path, None, f"... and {more:,} more problems"))
         return None
+
+
+def _parse(path: Path, problems: list[ConfigProblem]) -> tuple[yaml.Node | None, Any] | None:
+    """The file's node tree and data, or None after adding why it cannot be read. The bounds
+    are checked on the event stream first, so nothing is built from a file past them."""
+    try:
+        text = read_bounded(path)
+    except FileNotFoundError:
+        problems.append(ConfigProblem(path, None, "file not found"))
+        return None
+    except (OSError, UnicodeDecodeError, YamlBoundError) as exc:
+        problems.append(ConfigProblem(path, None, f"cannot read: {exc}"))
+        return None
+    try:
+        check_bounds(_Loader, text)
+        return _compose(text)
+    except YamlBoundError as exc:
+        problems.append(_marked(path, exc.mark, exc.message))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problems.append(_marked(path, mark, f"invalid YAML: {exc.problem}"))
+    except yaml.YAMLError as exc:
+        problems.append(ConfigProblem(path, None, f"invalid YAML: {exc}"))
+    return None
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        return root, loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+
+
+def _marked(path: Path, mark: Mark | None, message: str) -> ConfigProblem:
+    line = mark.line + 1 if mark else None
+    return ConfigProblem(path, line, message, mark.column + 1 if mark else None)
 
 
 def _top_key(model: type[BaseModel]) -> str:
@@ -136,8 +176,8 @@ def _check_outlet_ids(
                     ConfigProblem(
                         path,
                         watchlists.line_of(("watchlists", index, "outlets", position)),
-                        f"watchlist {watchlist.id!r}: unknown outlet id {outlet_id!r}"
-                        f" (known: {', '.join(sorted(known))})",
+                        f"watchlist {shown(watchlist.id)}: unknown outlet id {shown(outlet_id)}"
+                        f" (known: {cut(', '.join(sorted(known)))})",
                     )
                 )
 
@@ -152,7 +192,7 @@ def _check_unique(
                 ConfigProblem(
                     path,
                     loaded.line_of((key, index, "id")),
-                    f"duplicate id {ident!r} (first used by entry #{seen[ident] + 1})",
+                    f"duplicate id {shown(ident)} (first used by entry #{seen[ident] + 1})",
                 )
             )
         else:

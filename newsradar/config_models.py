@@ -14,6 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crawler.url_pattern import UrlPatternError, compile_url_pattern
+from newsradar.config_problems import shown
 from notifier.query import Query, any_of, parse_query
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -25,7 +26,7 @@ def parse_duration(text: str) -> timedelta:
     """'15m', '24h', '7d' and the like."""
     found = _DURATION.match(str(text))
     if not found:
-        raise ValueError(f"not a duration: {text!r} (write e.g. 30s, 15m, 24h, 7d)")
+        raise ValueError(f"not a duration: {shown(text)} (write e.g. 30s, 15m, 24h, 7d)")
     return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
 
 
@@ -94,7 +95,7 @@ class Outlet(_Strict):
     def _urls(cls, urls: list[str]) -> list[str]:
         for url in urls:
             if not re.match(r"^https?://[^/\s]+", url):
-                raise ValueError(f"not an http(s) URL: {url!r}")
+                raise ValueError(f"not an http(s) URL: {shown(url)}")
         return urls
 
     @field_validator("article_url_pattern")
@@ -179,7 +180,9 @@ class Watchlist(_Strict):
     def _chats(cls, chats: Any) -> Any:
         for chat in chats or []:
             if isinstance(chat, bool) or not isinstance(chat, int):
-                raise ValueError(f"chat ids are numbers (as Telegram gives them), not {chat!r}")
+                raise ValueError(
+                    f"chat ids are numbers (as Telegram gives them), not {shown(chat)}"
+                )
         return chats
 
     @model_validator(mode="before")

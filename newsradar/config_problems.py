@@ -12,6 +12,32 @@ import yaml
 
 from notifier.query import QueryError
 
+# An echoed value is cut to this many characters, a whole message to MAX_MESSAGE_CHARS: a value
+# can be megabytes (a long scalar, an expanded alias) and the message goes to a log line, the
+# terminal and the operators' Telegram notice.
+MAX_SHOWN_CHARS = 300
+MAX_MESSAGE_CHARS = 1000
+
+
+def cut(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    """The text, or its start and how long the whole was: '… (cut, 722 MB)'."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… (cut, {_size(len(text))})"
+
+
+def shown(value: Any) -> str:
+    """A value as an error message quotes it (its repr), cut."""
+    return cut(repr(value))
+
+
+def _size(length: int) -> str:
+    if length < 10_000:
+        return f"{length:,} characters"
+    if length < 10_000_000:
+        return f"{length / 1e3:,.0f} kB"
+    return f"{length / 1e6:,.0f} MB"
+
 
 @dataclass(frozen=True)
 class ConfigProblem:
@@ -19,6 +45,9 @@ class ConfigProblem:
     line: int | None
     message: str
     column: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", cut(self.message, MAX_MESSAGE_CHARS))
 
     def __str__(self) -> str:
         where = str(self.file)
@@ -78,7 +107,7 @@ def _label(root: yaml.Node | None, location: tuple[Any, ...]) -> str:
         item = node_at(root, location[:2])
         kind = location[0][:-1]
         ident = _scalar(item, "id")
-        parts.append(f"{kind} {ident!r}" if ident else f"{kind} #{location[1] + 1}")
+        parts.append(f"{kind} {shown(ident)}" if ident else f"{kind} #{location[1] + 1}")
         rest = location[2:]
     else:
         rest = location

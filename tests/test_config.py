@@ -205,3 +205,18 @@ def test_a_query_nested_past_the_bound_is_a_problem_at_line_and_column(tmp_path:
     column = len(prefix) + 64 * len("title:") + 1
     assert problem.startswith(f"{tmp_path / 'watchlists.yaml'}:4:{column}: watchlist 'w'")
     assert "nested too deeply" in problem
+
+
+def test_an_echoed_value_is_cut_with_its_size(tmp_path: Path) -> None:
+    outlets = OUTLETS + "  - id: big\n    name: Big\n    feeds: ['" + "x" * 1_000_000 + "']\n"
+    (problem,) = _problems(tmp_path, outlets, "watchlists: []\n")
+    assert problem.startswith(f"{tmp_path / 'outlets.yaml'}:8: outlet 'big' feeds:"), problem[:200]
+    assert "not an http(s) URL: 'xxx" in problem and problem.endswith("… (cut, 1,000 kB)")
+    assert len(problem) < 600
+
+
+def test_thousands_of_problems_are_reported_as_the_first_few_and_a_count(tmp_path: Path) -> None:
+    outlets = "outlets:\n" + "  - id: Bad Id\n    name: B\n    feeds: [https://b.org/]\n" * 3000
+    problems = _problems(tmp_path, outlets, "watchlists: []\n")
+    assert len(problems) == 51
+    assert problems[-1] == f"{tmp_path / 'outlets.yaml'}: ... and 2,950 more problems"
