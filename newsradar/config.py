@@ -48,7 +48,24 @@ __all__ = [
 ]
 
 # libyaml's parser when it is built in: thousands of outlets load several times faster.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """A value YAML's constructors fail on with a plain exception (`2020-13-45` read as a date,
+    `!!float abc`) becomes a YAML error at its line, as every other invalid edit is."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value: {cut(str(exc))}", node.start_mark
+            ) from None
+
+
 OUTLETS_FILE = "outlets.yaml"
 WATCHLISTS_FILE = "watchlists.yaml"
 _M = TypeVar("_M", bound=BaseModel)

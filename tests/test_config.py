@@ -220,3 +220,11 @@ def test_thousands_of_problems_are_reported_as_the_first_few_and_a_count(tmp_pat
     problems = _problems(tmp_path, outlets, "watchlists: []\n")
     assert len(problems) == 51
     assert problems[-1] == f"{tmp_path / 'outlets.yaml'}: ... and 2,950 more problems"
+
+
+def test_a_value_yaml_cannot_construct_is_a_problem_at_its_line(tmp_path: Path) -> None:
+    """`2020-13-45` looks like a date to YAML, which then raises a plain ValueError."""
+    watchlists = "watchlists:\n  - id: w\n    title: 2020-13-45\n    query: Iraq\n"
+    (problem,) = _problems(tmp_path, OUTLETS, watchlists)
+    assert problem.startswith(f"{tmp_path / 'watchlists.yaml'}:3:12: invalid YAML: cannot read")
+    assert "month must be in 1..12" in problem
