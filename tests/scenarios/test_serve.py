@@ -11,6 +11,7 @@ import yaml
 from newsradar.demo.server import SampleOutlets
 from tests.support import hostile
 from tests.support.botapi import FakeBotApi
+from tests.support.config_bombs import billion_laughs
 from tests.support.hostile import HostileSite, article_html, listing_html, page
 from tests.support.sample_articles import fresh_article as _fresh
 from tests.support.sample_watchlists import GROUP, IRAQ_ALERTS, PRIVATE, WATCHLISTS
@@ -128,6 +129,49 @@ def test_serve_reloads_a_valid_edit_and_keeps_the_last_good_config_on_a_broken_o
         )
         stop(service)
     assert len(bot_api.messages_to(OPERATOR)) == 1  # one broken state, one notice
+
+
+def test_serve_refuses_hostile_edits_in_few_words_and_keeps_reloading(
+    workspace: Workspace, sample_outlets: SampleOutlets, bot_api: FakeBotApi, telegram_env
+) -> None:
+    """A query nested 1,200 deep once killed the reload task (later edits were never loaded);
+    a 600-byte alias bomb once wrote a 72 MB log line and a 172 MB notice."""
+    watch_nothing = [{"id": "nothing", "title": "Nothing yet", "query": "zanzibar", "chats": [1]}]
+    workspace.write_config(_fast(sample_outlets, "1h"), watch_nothing)
+    watchlists = workspace.config_dir / "watchlists.yaml"
+
+    with serving(workspace, NEWSRADAR_OPERATOR_CHATS=str(OPERATOR), **telegram_env) as service:
+        nested = "title:" * 1200 + "iraq"
+        watchlists.write_text(f"watchlists:\n  - id: w\n    title: W\n    query: '{nested}'\n")
+        eventually(
+            lambda: service.metric("newsradar_config_reloads_total", result="refused") >= 1,
+            20,
+            "the nested query to be refused",
+        )
+        assert re.search(r"watchlists\.yaml:4:\d+: .*nested too deeply", service.stderr())
+
+        watchlists.write_text(billion_laughs())
+        eventually(
+            lambda: service.metric("newsradar_config_reloads_total", result="refused") >= 2,
+            20,
+            "the alias bomb to be refused",
+        )
+        iraq = {"id": "iraq", "title": "Iraq", "query": "Iraq militia*", "chats": [PRIVATE]}
+        watchlists.write_text(yaml.safe_dump({"watchlists": [iraq]}))
+        eventually(
+            lambda: service.metric("newsradar_config_reloads_total", result="ok") >= 1,
+            20,
+            "the valid edit after them to be loaded",
+        )
+        notices = eventually(
+            lambda: len(bot_api.messages_to(OPERATOR)) >= 2 and bot_api.messages_to(OPERATOR),
+            20,
+            "the operators to hear of both refusals",
+        )
+        stop(service)
+    assert all(len(n["text"]) < 4096 for n in notices)
+    assert "aliases" in notices[1]["text"]
+    assert len(service.stderr()) < 20_000 and "Traceback" not in service.stderr()
 
 
 def test_an_alert_goes_out_while_its_outlets_crawl_still_waits_on_a_slow_source(
