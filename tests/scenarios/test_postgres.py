@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -62,15 +61,16 @@ def test_every_command_works_on_postgres(
 
 
 MATCHER = """
-import sys, time
+import sys
 from newsradar.config import load_config
 from newsradar.database import Database
 from newsradar.database.match_store import MatchStore
 from notifier.alert_queue import AlertQueue
-config_dir, url, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
+config_dir, url = sys.argv[1], sys.argv[2]
 db = Database(url)
 queue = AlertQueue(MatchStore(db), load_config(config_dir).watchlists)
-time.sleep(max(0.0, start - time.time()))
+print("ready", flush=True)
+sys.stdin.readline()  # both processes start matching when the test says go
 report = queue.process_pending(batch=7)
 print(report.articles, report.alerts_queued)
 """
@@ -103,16 +103,24 @@ def test_two_processes_matching_at_once_never_queue_an_alert_twice(
                         alertable=True,
                     )
                 )
-        start = time.time() + 3  # both processes are past start-up and begin together
         procs = [
             subprocess.Popen(
-                [sys.executable, "-c", MATCHER, str(workspace.config_dir), pg_url, str(start)],
+                [sys.executable, "-c", MATCHER, str(workspace.config_dir), pg_url],
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
             )
             for _ in range(2)
         ]
+        # Both past start-up (however long a loaded machine takes), then both begin at once.
+        for proc in procs:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "ready", proc.stderr
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
         outputs = [p.communicate(timeout=60) for p in procs]
         assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
         reports = [tuple(map(int, out.split())) for out, _ in outputs]
