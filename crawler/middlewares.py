@@ -24,6 +24,7 @@ from twisted.internet.defer import Deferred
 from w3lib.url import safe_url_string
 
 from crawler.crawl_context import CrawlContext
+from crawler.outlet_spec import Origin, origin_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -99,7 +100,8 @@ def is_public(address: IPAddress) -> bool:
 
 @dataclass(frozen=True)
 class HostPolicy:
-    """Where the crawler may go: the outlets' own hosts, and no private address nobody named.
+    """Where the crawler may go: the outlets' own origins (scheme, host and port), and no
+    private address nobody named.
 
     ``named`` holds the non-public addresses the configuration itself points at (an outlet on
     ``http://127.0.0.1:8080/`` or on an intranet name); any other private, loopback or link-local
@@ -107,7 +109,7 @@ class HostPolicy:
     machine it runs on or its network.
     """
 
-    hosts: frozenset[str]
+    origins: frozenset[Origin]
     named: frozenset[IPAddress]
 
     def refusal(self, url: str, address: IPAddress | None) -> str | None:
@@ -115,16 +117,19 @@ class HostPolicy:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             return f"not fetched: {parts.scheme or 'relative'} URL"
-        host = (parts.hostname or "").lower()
-        if host not in self.hosts:
-            return f"not fetched: {host or 'no host'} is not one of the outlet's hosts"
+        origin = origin_of(url)
+        if origin not in self.origins:
+            where = f"{origin[1]}:{origin[2]}" if origin else parts.netloc or "no host"
+            return f"not fetched: {where} is not one of the outlet's hosts and ports"
+        host = origin[1]
         if address is not None and not is_public(address) and address not in self.named:
             return f"not fetched: {host} resolves to a non-public address ({address})"
         return None
 
 
 class OutletHostsMiddleware:
-    """Refuses every request, redirects and robots.txt included, that leaves its outlet's hosts.
+    """Refuses every request, redirects and robots.txt included, that leaves its outlet's
+    origins: another port of the outlet's own host is another site.
 
     The spider only queues candidates on the outlet's hosts, but a redirect, a sitemap or a DNS
     answer can still point elsewhere; Scrapy's own offsite filter lets requests marked
@@ -171,11 +176,11 @@ class OutletHostsMiddleware:
                 if (address := self._resolved.get(host)) is not None and not is_public(address)
             )
             policies: dict[str | None, HostPolicy] = {
-                outlet_id: HostPolicy(outlet.hosts, named) for outlet_id, outlet in outlets.items()
+                key: HostPolicy(outlet.origins, named) for key, outlet in outlets.items()
             }
-            # Requests of no outlet (robots.txt) may go to any outlet's hosts.
-            every_host = frozenset(h for outlet in outlets.values() for h in outlet.hosts)
-            policies[None] = HostPolicy(every_host, named)
+            # Requests of no outlet (robots.txt) may go to any outlet's origins.
+            every_origin = frozenset(o for outlet in outlets.values() for o in outlet.origins)
+            policies[None] = HostPolicy(every_origin, named)
             self._policies = policies
         return self._policies
 

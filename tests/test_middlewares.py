@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crawler.middlewares import HostPolicy, parse_address, retry_after_seconds
+from crawler.outlet_spec import OutletSpec
 
 
 @pytest.mark.parametrize(
@@ -27,11 +28,26 @@ from crawler.middlewares import HostPolicy, parse_address, retry_after_seconds
         ("http://news.example/a", "127.0.0.10", None),  # named by the configuration
         ("file:///etc/passwd", None, "not fetched: file URL"),
         ("ftp://news.example/a", None, "not fetched: ftp URL"),
+        # Another port of the outlet's own host is another site (a local service, perhaps).
+        ("http://news.example:8080/a", "93.184.216.34", "news.example:8080 is not one of"),
+        ("https://news.example:8443/a", "93.184.216.34", "not one of the outlet's hosts"),
+        ("https://news.example/a", "93.184.216.34", None),  # http and https on 80 and 443
+        ("http://news.example:80/a", "93.184.216.34", None),
+        ("http://intranet.example:8080/a", "127.0.0.10", None),  # that port was configured
+        ("http://intranet.example:8081/a", "127.0.0.10", "not one of the outlet's hosts"),
+        ("https://intranet.example:8080/a", "127.0.0.10", "not one of the outlet's hosts"),
+        ("http://intranet.example/a", "127.0.0.10", "not one of the outlet's hosts"),
     ],
 )
 def test_host_policy(url: str, address: str | None, refused: str | None) -> None:
     named = frozenset({ipaddress.ip_address("127.0.0.10")})
-    policy = HostPolicy(frozenset({"news.example", "www.news.example"}), named)
+    outlet = OutletSpec(
+        "news",
+        "News",
+        feeds=("http://news.example/feed",),
+        listing_pages=("http://intranet.example:8080/",),
+    )
+    policy = HostPolicy(outlet.origins, named)
     reason = policy.refusal(url, parse_address(address) if address else None)
     if refused is None:
         assert reason is None
