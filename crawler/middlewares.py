@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.http import HtmlResponse, Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.response import get_meta_refresh
 from twisted.internet.defer import Deferred
 from w3lib.url import safe_url_string
 
@@ -34,6 +35,39 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 NAMED_ADDRESS_LOOKUP_SECONDS = 5.0
 
 
+ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 2.5: a crawler must read at least the first 500 KiB
+
+
+@dataclass(frozen=True)
+class UnreadableRobots:
+    """A host whose robots.txt could not be read: nothing of it is fetched in this crawl.
+
+    RFC 9309 2.3.1.4: a robots.txt that is unreachable (a server error, a failed download) means
+    the whole site is disallowed, not allowed; the outlet's request says why, so it is
+    reported."""
+
+    reason: str
+
+
+def is_robots_request(request: Request) -> bool:
+    return bool(request.meta.get("dont_obey_robotstxt")) and (
+        urlparse_cached(request).path == "/robots.txt"
+    )
+
+
+def robots_rules(body: bytes) -> bytes | None:
+    """The part of a robots.txt body that is obeyed: the first 500 KiB, cut at the last line
+    break (a rule cut in half could allow more than it said); None when it is broken (binary,
+    or no line break at all within the part read)."""
+    if b"\0" in body[:ROBOTS_MAX_BYTES]:
+        return None
+    if len(body) <= ROBOTS_MAX_BYTES:
+        return body
+    head = body[:ROBOTS_MAX_BYTES]
+    cut = head.rfind(b"\n")
+    return head[: cut + 1] if cut >= 0 else None
+
+
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     """robots.txt obeyed by every request that waits for the same host's rules, and kept
     between crawls.
@@ -43,19 +77,31 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     receive None, which means "no rules", so pages robots.txt forbids were fetched whenever three
     or more requests to a new host started together. Each waiter here gets its own relay.
 
+    The stock middleware also takes a robots.txt it could not read (a download error, too large,
+    a server error) for "no rules", so a huge robots.txt let every page it disallows be fetched.
+    Here only a 4xx means no rules; its first 500 KiB are obeyed however large it is (see
+    `RobotsTxtSizeMiddleware`); anything else unreadable refuses the host's requests with the
+    reason, which their outlet reports.
+
     The crawl's context may hold robots.txt bodies kept from earlier crawls (`RobotsMemory.kept`,
     still fresh enough to obey): those hosts are not asked again. Every body fetched is left in
-    `RobotsMemory.fetched` for whoever keeps them; a server error is not kept, so it is asked
+    `RobotsMemory.fetched` for whoever keeps them; an unreadable one is not kept, so it is asked
     again.
     """
-
-    MAX_KEPT_BYTES = 512 * 1024  # the most of a robots.txt that search engines read
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.memory = CrawlContext.from_crawler(crawler).robots
 
-    async def robot_parser(self, request: Request) -> RobotParser | None:
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        if request.meta.get("dont_obey_robotstxt"):
+            return
+        rules = await self.robot_parser(request)
+        if isinstance(rules, UnreadableRobots):
+            raise IgnoreRequest(f"not fetched: robots.txt unreadable ({rules.reason})")
+        self.process_request_2(rules, request)
+
+    async def robot_parser(self, request: Request) -> Any:
         netloc = urlparse_cached(request).netloc
         if netloc not in self._parsers:
             known = self.memory.kept.get(netloc)
@@ -75,11 +121,60 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         return await maybe_deferred_to_future(waiter)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
-        if response.status < 500:
-            self.memory.fetched[netloc] = (
-                response.body[: self.MAX_KEPT_BYTES] if response.status < 300 else b""
-            )
-        await super()._parse_robots(response, netloc, request)
+        if response.status >= 500 or response.status == 429:
+            self._unreadable(netloc, f"HTTP {response.status}")
+            return
+        rules = robots_rules(response.body) if response.status < 300 else b""
+        if rules is None:
+            self._unreadable(netloc, "not a text file")
+            return
+        self.memory.fetched[netloc] = rules
+        await super()._parse_robots(response.replace(body=rules), netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        reason = str(exc).strip() or type(exc).__name__
+        self._unreadable(netloc, reason[:200])
+
+    def _unreadable(self, netloc: str, reason: str) -> None:
+        self._stats.inc_value("robotstxt/unreadable")
+        pending = self._parsers.get(netloc)
+        self._parsers[netloc] = unreadable = UnreadableRobots(reason)  # type: ignore[assignment]  # why: the stock middleware's parser map holds parsers only; this marks a host refused
+        if isinstance(pending, Deferred):
+            pending.callback(unreadable)  # type: ignore[arg-type]  # why: as above, its waiters are handed the mark instead of a parser
+
+
+class RobotsTxtSizeMiddleware:
+    """Reads the first 500 KiB of a robots.txt however large it is (RFC 9309 2.5).
+
+    The download handler cancels a body over the page size limit, before reading it when its
+    Content-Length says so; a robots.txt is instead stopped once 500 KiB have arrived and what
+    came is used. Registered after the compression middleware (a higher number), so a compressed
+    robots.txt is still inflated within the page size limit.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        crawler.signals.connect(self._received, signal=signals.bytes_received)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RobotsTxtSizeMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if is_robots_request(request):
+            request.meta["download_maxsize"] = 0  # the size is bounded by _received instead
+            request.meta["robots_bytes"] = 0
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if is_robots_request(request):
+            request.meta["download_maxsize"] = self.maxsize
+        return response
+
+    def _received(self, data: bytes, request: Request, **_: Any) -> None:
+        if "robots_bytes" in request.meta and is_robots_request(request):
+            request.meta["robots_bytes"] += len(data)
+            if request.meta["robots_bytes"] > ROBOTS_MAX_BYTES:
+                raise StopDownload(fail=False)
 
 
 def parse_address(text: str) -> IPAddress | None:
@@ -206,22 +301,46 @@ def reactor_resolve(host: str) -> Deferred[str]:
 
 
 class RedirectLoopMiddleware:
-    """Reports a redirect back to a URL already visited on the way, instead of losing it.
+    """Reports a redirect or a meta refresh back to a URL already visited on the way (the page
+    itself included) as that page's error, instead of losing it.
 
     Scrapy's duplicate filter drops the looping request silently (no error reaches the spider),
-    so a page stuck in a loop would vanish from the outlet's report. Registered after
-    RedirectMiddleware (a higher number), so it sees the 3xx response first.
+    so a page stuck in a loop, or refreshing to itself, would vanish from the outlet's report and
+    be fetched again on every run as if it were new. Registered after RedirectMiddleware and
+    MetaRefreshMiddleware (a higher number), so it sees the response first.
     """
 
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.meta_refresh = settings.getbool("METAREFRESH_ENABLED")
+        self.ignore_tags = settings.getlist("METAREFRESH_IGNORE_TAGS")
+        self.max_delay = settings.getfloat("METAREFRESH_MAXDELAY")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectLoopMiddleware:
+        return cls(crawler)
+
     def process_response(self, request: Request, response: Response) -> Response:
-        location = response.headers.get("Location")
-        if response.status not in REDIRECT_STATUSES or not location:
+        target, kind = self._next_hop(request, response)
+        if target is None or request.meta.get("dont_redirect"):
             return response
-        target = urljoin(request.url, safe_url_string(location))
-        visited = {*request.meta.get("redirect_urls", ()), request.url}
-        if target in visited:
-            raise IgnoreRequest(f"redirect loop: {target} redirects back to itself")
+        way = (*request.meta.get("redirect_urls", ()), request.url)
+        visited = {urldefrag(url)[0] for url in way}
+        if urldefrag(target)[0] in visited:
+            raise IgnoreRequest(f"{kind} loop: {target} leads back to itself")
         return response
+
+    def _next_hop(self, request: Request, response: Response) -> tuple[str | None, str]:
+        """Where the response sends the client next (a 3xx Location, or a meta refresh Scrapy
+        would follow), and which of the two it is."""
+        location = response.headers.get("Location")
+        if response.status in REDIRECT_STATUSES and location:
+            return urljoin(request.url, safe_url_string(location)), "redirect"
+        if self.meta_refresh and isinstance(response, HtmlResponse):
+            delay, url = get_meta_refresh(response, ignore_tags=self.ignore_tags)
+            if url and delay is not None and delay < self.max_delay:
+                return url, "meta refresh"
+        return None, ""
 
 
 class RetryAfterMiddleware(RetryMiddleware):
