@@ -132,8 +132,14 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         await super()._parse_robots(response.replace(body=rules), netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
-        reason = str(exc).strip() or type(exc).__name__
-        self._unreadable(netloc, reason[:200])
+        name, message = type(exc).__name__, str(exc).strip()
+        if "Timeout" in name or "took longer" in message:
+            reason = "timed out"
+        elif "ConnectionRefused" in name:
+            reason = "connection refused"
+        else:
+            reason = (message or name)[:200]
+        self._unreadable(netloc, reason)
 
     def _unreadable(self, netloc: str, reason: str) -> None:
         self._stats.inc_value("robotstxt/unreadable")
