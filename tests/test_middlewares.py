@@ -1,5 +1,6 @@
 """The crawler's downloader middlewares (crawler/middlewares.py): which URLs an outlet may fetch,
-and how long a Retry-After header says to wait."""
+which part of a robots.txt is obeyed, which redirects and meta refreshes are loops, and how long
+a Retry-After header says to wait."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ import ipaddress
 from datetime import UTC, datetime
 
 import pytest
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 
-from crawler.middlewares import HostPolicy, parse_address, retry_after_seconds
+from crawler.middlewares import (
+    ROBOTS_MAX_BYTES,
+    HostPolicy,
+    RedirectLoopMiddleware,
+    parse_address,
+    retry_after_seconds,
+    robots_rules,
+)
 from crawler.outlet_spec import OutletSpec
 
 
@@ -68,3 +80,59 @@ def test_host_policy(url: str, address: str | None, refused: str | None) -> None
 def test_retry_after_header(header: bytes | None, seconds: float | None) -> None:
     now = datetime(2026, 11, 21, 11, 0, tzinfo=UTC)
     assert retry_after_seconds(header, now) == seconds
+
+
+@pytest.mark.parametrize(
+    ("body", "rules"),
+    [
+        (b"User-agent: *\nDisallow: /private\n", b"User-agent: *\nDisallow: /private\n"),
+        # Over 500 KiB: the first 500 KiB, cut where the last whole line ends.
+        (
+            b"Disallow: /a\n" + b"#" * ROBOTS_MAX_BYTES,
+            b"Disallow: /a\n",
+        ),
+        (b"Disallow: /" + b"x" * ROBOTS_MAX_BYTES, None),  # no line end at all: broken
+        (b"\x89PNG\r\n\x1a\n\x00\x00", None),  # binary: broken
+        (b"", b""),
+    ],
+)
+def test_robots_rules_are_the_first_500_kib(body: bytes, rules: bytes | None) -> None:
+    assert robots_rules(body) == rules
+
+
+def loop_middleware() -> RedirectLoopMiddleware:
+    return RedirectLoopMiddleware(get_crawler(Spider))
+
+
+def refresh_page(url: str, target: str, delay: int = 0) -> HtmlResponse:
+    html = f'<html><head><meta http-equiv="refresh" content="{delay}; url={target}"></head></html>'
+    return HtmlResponse(url, body=html.encode(), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("target", "way", "delay", "loop"),
+    [
+        ("/a", [], 0, "meta refresh loop"),  # refreshes to itself
+        ("/a#top", [], 0, "meta refresh loop"),  # the same page, a fragment apart
+        ("/b", ["http://news.example/b"], 0, "meta refresh loop"),  # back to where it came from
+        ("/b", [], 0, None),  # a refresh elsewhere is followed as usual
+        ("/a", [], 600, None),  # too slow for Scrapy to follow: the page itself is read
+    ],
+)
+def test_meta_refresh_loops_are_the_pages_error(
+    target: str, way: list[str], delay: int, loop: str | None
+) -> None:
+    request = Request("http://news.example/a", meta={"redirect_urls": way})
+    response = refresh_page(request.url, target, delay)
+    if loop is None:
+        assert loop_middleware().process_response(request, response) is response
+    else:
+        with pytest.raises(IgnoreRequest, match=loop):
+            loop_middleware().process_response(request, response)
+
+
+def test_a_redirect_loop_is_the_pages_error() -> None:
+    request = Request("http://news.example/a", meta={"redirect_urls": ["http://news.example/b"]})
+    response = HtmlResponse(request.url, status=302, headers={"Location": "/b"})
+    with pytest.raises(IgnoreRequest, match="redirect loop"):
+        loop_middleware().process_response(request, response)
