@@ -14,8 +14,6 @@ from newsradar.operations.log_setup import setup_logging
 from newsradar.processes.exit_codes import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, known_failure
 from newsradar.settings import Settings
 
-__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "main"]
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     # Opt in to the Telegram client's timedelta API now rather than being warned about it per 429.

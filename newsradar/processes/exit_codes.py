@@ -3,7 +3,8 @@
 A failure of the machine rather than of newsradar (the database's disk read-only or full, the
 database locked by another process past its time-out, the metrics port taken) ends a command
 with one line saying what is wrong and a documented exit code (README "Commands"), not a
-traceback: an operator or a service manager can act on both. Codes follow sysexits(3).
+traceback: an operator or a service manager can act on both. The codes are the customary ones
+for "service unavailable" (69), "input/output error" (74) and "try again later" (75).
 """
 
 from __future__ import annotations
