@@ -44,7 +44,8 @@ class ExtractPipeline:
                 template=templates.setdefault(item.outlet_id, OutletTemplate()),
             )
         except Exception as exc:  # a hostile page must not stop the crawl
-            run.page_errors.append(f"{item.url}: extraction failed: {type(exc).__name__}: {exc}")
+            reason = f"{type(exc).__name__}: {exc}"[:200]  # an error may quote the page
+            run.page_errors.append(f"{item.url}: extraction failed: {reason}")
             raise DropItem(f"extraction failed for {item.url}") from exc
         finally:
             if self.stats is not None:

@@ -12,7 +12,13 @@ from sqlalchemy import func, select
 
 from crawler.dedupe import canonical_url, fingerprint
 from newsradar.database import Article, Database, SeenUrl, utcnow
-from newsradar.database.article_store import ArticleStore, BackfillPolicy, _lock_fingerprints
+from newsradar.database.article_store import (
+    MAX_TEXT_CHARS,
+    TRUNCATION_MARK,
+    ArticleStore,
+    BackfillPolicy,
+    _lock_fingerprints,
+)
 from tests.support import SEEDS
 from tests.support.article_items import article_item as _item
 
@@ -92,3 +98,18 @@ def test_one_story_stored_by_two_workers_at_once_under_two_urls_is_stored_once(
             assert session.scalar(select(func.count()).select_from(Article)) == 1
     finally:
         db.close()
+
+
+def test_stored_text_is_capped_and_the_cut_marked(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    seed = (SEEDS / "000_c4b162fda6885b4b.txt").read_text()
+    long = "\n\n".join([seed] * (MAX_TEXT_CHARS // len(seed) + 5))
+    article = store.add(_item("https://rs.example/long/", long, NOW))
+    assert article is not None
+    assert len(article.text) <= MAX_TEXT_CHARS + len(TRUNCATION_MARK)
+    assert article.text.endswith(TRUNCATION_MARK)
+    assert article.text.startswith(seed[:200])
+    kept = article.text.removesuffix(TRUNCATION_MARK)
+    assert long.startswith(kept) and long[len(kept)] in " \n"  # cut where a word ends
+    short = store.add(_item("https://rs.example/short/", "A short story about Iraq.", NOW))
+    assert short is not None and short.text == "A short story about Iraq."

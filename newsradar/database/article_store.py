@@ -61,6 +61,23 @@ class BackfillPolicy:
         return published >= now - self.window[outlet_id]
 
 
+# The most of an article's text that is stored (about 30,000 words, longer than any article):
+# a page of megabytes of text costs no more than this in the database, in matching and in
+# memory. What is cut is marked at the end, so a reader sees the text is not whole.
+MAX_TEXT_CHARS = 200_000
+TRUNCATION_MARK = "\n\n[text cut: longer than 200,000 characters]"
+
+
+def capped_text(text: str) -> str:
+    """The text, or its first MAX_TEXT_CHARS characters cut at a paragraph or word end and
+    marked."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    head = text[:MAX_TEXT_CHARS]
+    end = max(head.rfind("\n"), head.rfind(" "))
+    return (head[:end] if end > MAX_TEXT_CHARS // 2 else head).rstrip() + TRUNCATION_MARK
+
+
 # How long a page fetched without article text waits before each further fetch; once these are
 # used up it counts as seen.
 TEXTLESS_RETRY = (timedelta(hours=1), timedelta(hours=12))
@@ -142,6 +159,7 @@ class ArticleStore:
         now = utcnow()
         prepared = []
         for item in items:
+            item.text = capped_text(item.text)
             urls = {canonical_url(u) for u in (item.url, item.requested_url)}
             urls.add(item.canonical_url or canonical_url(item.url))
             prepared.append((item, fingerprint(item.text), urls))

@@ -11,9 +11,8 @@ from pathlib import Path
 
 from newsradar.config import Config, ConfigError, load_config
 from newsradar.operations.log_setup import setup_logging
+from newsradar.processes.exit_codes import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, known_failure
 from newsradar.settings import Settings
-
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,7 +26,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsradar: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     setup_logging(args.verbose, settings.telegram_token)
-    return args.handler(args, settings)
+    try:
+        status: int = args.handler(args, settings)
+    except Exception as exc:
+        failure = known_failure(exc)
+        if failure is None:
+            raise
+        print(f"newsradar: {failure.line} (exit {failure.code})", file=sys.stderr)
+        return failure.code
+    return status
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -86,6 +86,7 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
             "DOWNLOADER_MIDDLEWARES": {
                 "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
                 "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
+                "crawler.middlewares.RobotsTxtSizeMiddleware": 950,  # after decompression's 590
                 # Before robots.txt: a refused host is not even asked for its robots.txt. It
                 # replaces Scrapy's offsite filter, which drops redirects without a report.
                 "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,

@@ -7,6 +7,8 @@ recorded every `health_interval` for the outlets a worker saw activity on. Deliv
 `serve` (or `run-once`). Every worker needs the same config directory as the scheduling process.
 
 SIGTERM or SIGINT: stop taking requests, finish or hand back what is in flight, match, exit 0.
+A worker started while Redis is unreachable waits for it (one log line, then one when it
+answers), as it does when Redis goes away later; stopped meanwhile, it exits 0.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import signal
 import time
 from dataclasses import dataclass
 
+import redis
 from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from crawler.crawl_context import CrawlContext, by_id
-from crawler.frontier_queue import DEFAULT_LEASE, DEFAULT_PREFIX, frontier_settings
+from crawler.frontier_queue import DEFAULT_LEASE, DEFAULT_PREFIX, connect, frontier_settings
 from crawler.spiders.frontier_spider import FrontierSpider
 from newsradar.config import Config
 from newsradar.database import Database
@@ -34,6 +37,7 @@ from newsradar.settings import Settings
 from notifier.alert_queue import AlertQueue
 
 log = logging.getLogger("newsradar.worker")
+FRONTIER_RETRY_SECONDS = 0.25  # as when Redis goes away during a crawl (README "Scaling out")
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,9 @@ class Worker:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
+        if not await self._wait_for_frontier():
+            log.warning("worker stopped before the frontier was reachable")
+            return 0
         runner = self._runner()
         crawler = runner.create_crawler(FrontierSpider)
         self.context.install(crawler)
@@ -105,6 +112,34 @@ class Worker:
         await self._record_health()
         log.warning("worker stopped")
         return 0
+
+    async def _wait_for_frontier(self) -> bool:
+        """True once Redis answers; False when asked to stop first. Logs once that it waits,
+        and once that Redis answered, however long it takes."""
+        assert self.settings.redis_url is not None
+        server = connect(self.settings.redis_url)
+        waiting = False
+        try:
+            while not self.stopping.is_set():
+                try:
+                    await asyncio.to_thread(server.ping)
+                except redis.RedisError as exc:
+                    if not waiting:
+                        log.warning(
+                            "frontier unreachable (%s): waiting for it, retrying every %gs",
+                            str(exc)[:200] or type(exc).__name__,
+                            FRONTIER_RETRY_SECONDS,
+                        )
+                        waiting = True
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.stopping.wait(), FRONTIER_RETRY_SECONDS)
+                else:
+                    if waiting:
+                        log.warning("frontier reachable again")
+                    return True
+            return False
+        finally:
+            server.close()
 
     async def _match(self) -> None:
         try:

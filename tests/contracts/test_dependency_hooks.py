@@ -77,7 +77,7 @@ class Hook:
         return checked
 
 
-ROBOTS = "crawler/middlewares.py (SharedRobotsTxtMiddleware)"
+ROBOTS = "crawler/middlewares/robots_txt.py (SharedRobotsTxtMiddleware)"
 FRONTIER = "crawler/frontier_scheduler.py (LeasedScheduler)"
 
 PARSERS = Hook(
@@ -91,6 +91,11 @@ PARSE_ROBOTS = Hook(
     "scrapy",
     "RobotsTxtMiddleware._parse_robots(response, netloc, request)",
     f"{ROBOTS} overrides it to keep each fetched robots.txt",
+)
+ROBOTS_ERROR = Hook(
+    "scrapy",
+    "RobotsTxtMiddleware._robots_error(exc, netloc)",
+    f"{ROBOTS} overrides it so an unreadable robots.txt refuses its host, not allows it",
 )
 BUILD = Hook(
     "scrapy", "scrapy.utils.misc.build_from_crawler", f"{ROBOTS} builds kept parsers with it"
@@ -161,7 +166,7 @@ def params(function: Any) -> list[str]:
     return list(inspect.signature(function).parameters)
 
 
-# -- scrapy: robots.txt middleware (crawler/middlewares.py) --
+# -- scrapy: robots.txt middleware (crawler/middlewares/robots_txt.py) --
 
 
 class RecordingRobots(RobotsTxtMiddleware):
@@ -289,6 +294,27 @@ def test_robot_parser_uses_a_parser_already_in_parsers() -> None:
     parser = asyncio.run(middleware.robot_parser(scrapy.Request("http://outlet.example/a")))
     assert parser is kept and not middleware.fetched, PARSERS.broken(
         "seeded with a parser, robot_parser fetched robots.txt again or returned another parser"
+    )
+
+
+@ROBOTS_ERROR
+def test_robot_parser_hands_a_failed_download_to_robots_error() -> None:
+    signature = params(RobotsTxtMiddleware._robots_error)
+    assert signature == ["self", "exc", "netloc"], ROBOTS_ERROR.broken(f"now takes {signature}")
+    errors: list[tuple[str, str]] = []
+
+    class Failing(RecordingRobots):
+        async def _download(self, request: scrapy.Request) -> TextResponse:
+            raise ConnectionRefusedError("refused")
+
+        def _robots_error(self, exc: Exception, netloc: str) -> None:
+            errors.append((type(exc).__name__, netloc))
+            super()._robots_error(exc, netloc)
+
+    middleware = Failing(get_crawler(scrapy.Spider, {"ROBOTSTXT_OBEY": True}))
+    asyncio.run(middleware.robot_parser(scrapy.Request("http://outlet.example/a")))
+    assert errors == [("ConnectionRefusedError", "outlet.example")], ROBOTS_ERROR.broken(
+        f"was not called once as (exc, netloc) for a failed download: {errors}"
     )
 
 

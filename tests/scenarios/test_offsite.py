@@ -114,3 +114,47 @@ def test_an_outlet_configured_by_a_name_that_resolves_to_loopback_is_crawled(
     assert result.returncode == 0, result.stderr
     assert "Iraq on localhost" in result.stdout, result.stderr
     assert site.requests()["/news/ok"] == 1
+
+
+def test_another_port_of_the_outlets_own_host_is_another_site(workspace: Workspace) -> None:
+    """A redirect, a feed entry, a sitemap entry or a sitemap child pointing at another port of
+    the outlet's own address (a local service) is refused: an outlet's reach is its origins."""
+    with HostileSite("127.0.0.10") as service, HostileSite("127.0.0.10") as home:
+        service.fallback = page(article_html("Iraq from the local service", STORY))
+        other = service.url
+        home.routes.update(
+            {
+                "/": page(listing_html(["/news/ok", "/news/redirected", other("/news/linked")])),
+                "/news/ok": page(article_html("Iraq at home", STORY)),
+                "/news/redirected": redirect(other("/news/target")),
+                "/sitemap.xml": page(INDEX.format(child=other("/child.xml")), "application/xml"),
+                "/pages.xml": page(sitemap([other("/news/from-sitemap")]), "text/xml"),
+                "/feed.xml": page(
+                    RSS.format(away=other("/news/from-feed"), local=home.url("/news/ok")),
+                    "application/rss+xml",
+                ),
+            }
+        )
+        workspace.write_config(
+            [
+                {
+                    "id": "home",
+                    "name": "Home",
+                    "feeds": [home.url("/feed.xml")],
+                    "sitemaps": [home.url("/sitemap.xml"), home.url("/pages.xml")],
+                    "listing_pages": [home.url("/")],
+                    "article_url_pattern": "/news/",
+                }
+            ],
+            [{"id": "iraq", "title": "Iraq", "query": "Iraq", "chats": [1]}],
+            crawl={"timeout": "3s"},
+        )
+
+        result = workspace.run("run-once", "-v")
+
+        assert result.returncode == 0, result.stderr
+        assert service.requests() == {}, "another port of the outlet's host was contacted"
+        assert "Iraq at home" in result.stdout
+        assert "local service" not in result.stdout
+        summary = next(line for line in result.stderr.splitlines() if "home (Home)" in line)
+        assert "not one of the outlet's" in summary, summary

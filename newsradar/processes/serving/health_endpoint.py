@@ -9,6 +9,7 @@ It is 503 when the database failed to answer or the service is stopping.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import time
 from collections.abc import Callable
@@ -54,7 +55,13 @@ class HealthEndpoint:
         app.router.add_get("/healthz", self._health_page)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
+        try:
+            await web.TCPSite(self._runner, host, port).start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            if exc.errno == errno.EADDRINUSE:  # said plainly: the CLI turns it into one line
+                raise OSError(exc.errno, f"metrics port {host}:{port} is already in use") from exc
+            raise
 
     async def stop(self) -> None:
         if self._runner is not None:

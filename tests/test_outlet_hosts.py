@@ -1,14 +1,14 @@
-"""The crawler's downloader middlewares (crawler/middlewares.py): which URLs an outlet may fetch,
-and how long a Retry-After header says to wait."""
+"""Which URLs an outlet may fetch (crawler/middlewares/outlet_hosts.py): its own origins (scheme,
+host and port), and no private address the configuration did not name."""
 
 from __future__ import annotations
 
 import ipaddress
-from datetime import UTC, datetime
 
 import pytest
 
-from crawler.middlewares import HostPolicy, parse_address, retry_after_seconds
+from crawler.middlewares.outlet_hosts import HostPolicy, parse_address
+from crawler.outlet_spec import OutletSpec
 
 
 @pytest.mark.parametrize(
@@ -27,28 +27,28 @@ from crawler.middlewares import HostPolicy, parse_address, retry_after_seconds
         ("http://news.example/a", "127.0.0.10", None),  # named by the configuration
         ("file:///etc/passwd", None, "not fetched: file URL"),
         ("ftp://news.example/a", None, "not fetched: ftp URL"),
+        # Another port of the outlet's own host is another site (a local service, perhaps).
+        ("http://news.example:8080/a", "93.184.216.34", "news.example:8080 is not one of"),
+        ("https://news.example:8443/a", "93.184.216.34", "not one of the outlet's hosts"),
+        ("https://news.example/a", "93.184.216.34", None),  # http and https on 80 and 443
+        ("http://news.example:80/a", "93.184.216.34", None),
+        ("http://intranet.example:8080/a", "127.0.0.10", None),  # that port was configured
+        ("http://intranet.example:8081/a", "127.0.0.10", "not one of the outlet's hosts"),
+        ("https://intranet.example:8080/a", "127.0.0.10", "not one of the outlet's hosts"),
+        ("http://intranet.example/a", "127.0.0.10", "not one of the outlet's hosts"),
     ],
 )
 def test_host_policy(url: str, address: str | None, refused: str | None) -> None:
     named = frozenset({ipaddress.ip_address("127.0.0.10")})
-    policy = HostPolicy(frozenset({"news.example", "www.news.example"}), named)
+    outlet = OutletSpec(
+        "news",
+        "News",
+        feeds=("http://news.example/feed",),
+        listing_pages=("http://intranet.example:8080/",),
+    )
+    policy = HostPolicy(outlet.origins, named)
     reason = policy.refusal(url, parse_address(address) if address else None)
     if refused is None:
         assert reason is None
     else:
         assert reason is not None and refused in reason
-
-
-@pytest.mark.parametrize(
-    ("header", "seconds"),
-    [
-        (b"120", 120.0),
-        (b"Sat, 21 Nov 2026 12:00:00 GMT", 3600.0),
-        (b"Sat, 21 Nov 2026 10:00:00 GMT", 0.0),  # in the past: no wait
-        (b"soon", None),
-        (None, None),
-    ],
-)
-def test_retry_after_header(header: bytes | None, seconds: float | None) -> None:
-    now = datetime(2026, 11, 21, 11, 0, tzinfo=UTC)
-    assert retry_after_seconds(header, now) == seconds
