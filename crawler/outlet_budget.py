@@ -15,6 +15,7 @@ so one slow or large answer cannot overrun the budget either.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,9 +68,10 @@ class OutletBudgetMiddleware:
     def process_request(self, request: Request) -> None:
         outlet_id = request.meta.get("outlet")
         outlet = self.context.outlets.get(outlet_id) if outlet_id else None
-        if outlet is None:  # robots.txt and the like: no outlet's
-            return
         now = self.clock()
+        if outlet is None:  # robots.txt and the like: no outlet's budget, but a total time
+            self._limit_response(request, now, math.inf, None)
+            return
         spent = self._spent_by(outlet.id, now)
         budget = outlet.budget
         if spent.run.budget_exhausted is not None:
@@ -85,7 +87,7 @@ class OutletBudgetMiddleware:
         self._limit_response(request, now, time_left, budget.bytes - spent.bytes)
 
     def _limit_response(
-        self, request: Request, now: float, time_left: float, bytes_left: int
+        self, request: Request, now: float, time_left: float, bytes_left: int | None
     ) -> None:
         """This answer's time and size: within what the outlet has left, and within the total
         time per response, counted from its first try (a retry gets only what remains)."""
@@ -98,6 +100,8 @@ class OutletBudgetMiddleware:
                 )
             timeout = min(timeout, deadline - now)
         request.meta["download_timeout"] = timeout
+        if bytes_left is None:
+            return
         maxsize = request.meta.get("download_maxsize", self.maxsize)
         request.meta["download_maxsize"] = min(maxsize, bytes_left) if maxsize else bytes_left
 
