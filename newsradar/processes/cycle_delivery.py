@@ -9,8 +9,8 @@ the last round, which matches and delivers whatever is left, as the cycle always
 Nothing is lost or doubled by this: matching writes the outbox rows in the transaction that
 marks the article matched, and delivery claims each chat's rows before sending them, exactly as
 in the final round. When a round leaves alerts for a retry (Telegram down, or asking to wait),
-no more rounds run during the crawl: the final round tries once more, and what is left waits
-for the next run.
+no more is sent in this run (the last round only matches): a run still tries Telegram once,
+never waits out its flood control, and what is left goes out on the next run.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ class CycleDelivery:
         self.delivery = DeliveryReport()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._due = False
-        self._paused = False  # Telegram had trouble: the final round alone tries again
+        self._paused = False  # a round failed: the last round alone tries again
+        self._held = False  # Telegram had trouble: nothing more is sent in this run
         self._running: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -55,7 +56,7 @@ class CycleDelivery:
 
     def soon(self) -> None:
         """Articles were stored (called from the store's thread): a round once it has returned."""
-        if self._loop is not None and not self._due and not self._paused:
+        if self._loop is not None and not self._due and not (self._paused or self._held):
             self._due = True
             self._loop.call_soon_threadsafe(self._start_round)
 
@@ -72,7 +73,7 @@ class CycleDelivery:
             self._running = asyncio.create_task(self._rounds(), name="run-once delivery")
 
     async def _rounds(self) -> None:
-        while self._due and not self._paused and self._loop is not None:
+        while self._due and not (self._paused or self._held) and self._loop is not None:
             self._due = False
             try:
                 await self._round()
@@ -83,7 +84,9 @@ class CycleDelivery:
     async def _round(self) -> None:
         matched = await asyncio.to_thread(self.match)
         add_reports(self.matching, matched)
+        if self._held:
+            return
         delivered = await self.deliver()
         add_reports(self.delivery, delivered)
         if delivered.retry_later:
-            self._paused = True
+            self._held = True
