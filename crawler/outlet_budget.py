@@ -19,7 +19,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
@@ -82,7 +82,7 @@ class OutletBudgetMiddleware:
         if time_left <= 0:
             self._exhaust(spent, f"{budget.seconds:g} s")
         if spent.bytes >= budget.bytes:
-            self._exhaust(spent, f"{budget.bytes // 1024:,} KiB")
+            self._exhaust(spent, size(budget.bytes))
         spent.requests += 1
         self._limit_response(request, now, time_left, budget.bytes - spent.bytes)
 
@@ -122,10 +122,14 @@ class OutletBudgetMiddleware:
             spent = self._spent[outlet_id] = Spent(run, now)
         return spent
 
-    def _exhaust(self, spent: Spent, what: str) -> None:
+    def _exhaust(self, spent: Spent, what: str) -> NoReturn:
         spent.run.budget_exhausted = what
         if self.stats is not None:
             self.stats.inc_value("newsradar/budget_exhausted")
         reason = spent.run.budget_summary
         log.warning("%s: %s; it stops here until its next run", spent.run.outlet_id, reason)
         raise IgnoreRequest(f"not fetched: {reason}")
+
+
+def size(count: int) -> str:
+    return f"{count / 2**20:g} MB" if count >= 2**20 else f"{count / 2**10:g} KiB"

@@ -60,17 +60,17 @@ def test_requests_past_the_budget_are_refused_for_that_outlet_only() -> None:
 
 
 def test_bytes_received_spend_the_budget_and_bound_the_next_answer() -> None:
-    budget_mw, context, _ = middleware(Budget(bytes=5_000))
+    budget_mw, context, _ = middleware(Budget(bytes=5_120))
     first = request("hostile")
     budget_mw.process_request(first)
-    assert first.meta["download_maxsize"] == 5_000
+    assert first.meta["download_maxsize"] == 5_120
     response = HtmlResponse(first.url, body=b"x" * 3_000, request=first)
     assert budget_mw.process_response(first, response) is response  # kept
     second = request("hostile", "/b")
     budget_mw.process_request(second)
-    assert second.meta["download_maxsize"] == 2_000
-    budget_mw.process_response(second, HtmlResponse(second.url, body=b"y" * 2_000))
-    with pytest.raises(IgnoreRequest, match="KiB"):
+    assert second.meta["download_maxsize"] == 2_120
+    budget_mw.process_response(second, HtmlResponse(second.url, body=b"y" * 2_120))
+    with pytest.raises(IgnoreRequest, match="budget exhausted: 5 KiB"):
         budget_mw.process_request(request("hostile", "/c"))
     assert context.runs["hostile"].budget_exhausted
 
