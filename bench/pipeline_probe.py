@@ -128,7 +128,7 @@ async def _fetching_alone(config: Config, urls: list[str]) -> float:
     """CPU seconds of Scrapy fetching `urls` with the crawl's settings, less what only outlets
     need (robots.txt, which these hosts answered already, and the outlet host guard)."""
     middlewares = scrapy_settings(config, "WARNING").getdict("DOWNLOADER_MIDDLEWARES")
-    middlewares["crawler.middlewares.OutletHostsMiddleware"] = None
+    middlewares["crawler.middlewares.outlet_hosts.OutletHostsMiddleware"] = None
     runner = crawl_runner(
         config,
         extra={

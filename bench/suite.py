@@ -1,6 +1,7 @@
 """newsradar's benchmark suite: one command, every figure, a table in bench/results/.
 
-    bench/run [--quick] [--only extraction,pipeline,idle,growth,matching,memory,delivery,latency]
+    bench/run [--quick] [--only SECTION,...]   (extraction, pipeline, idle, budget, growth,
+                                                matching, memory, delivery, latency)
 
 It starts its own localhost outlet servers and Bot API server, runs the real `newsradar run-once`
 and `newsradar serve` commands against them, and writes ``latest.md`` and ``latest.json`` plus a
@@ -24,7 +25,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from bench import cpu_figures, crawl_figures, telegram_figures
+from bench import budget_figures, cpu_figures, crawl_figures, telegram_figures
 from bench.report import Section
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -32,6 +33,7 @@ SECTIONS = (
     "extraction",
     "pipeline",
     "idle",
+    "budget",
     "growth",
     "matching",
     "memory",
@@ -125,6 +127,8 @@ def run(selected: list[str], quick: bool) -> list[Section]:
                 "growth" in selected,
             ),
         )
+    if "budget" in selected:
+        timed("budget", lambda: budget_figures.budget(quick))
     if "memory" in selected:
         timed("memory", lambda: crawl_figures.memory(quick))
     if "delivery" in selected:

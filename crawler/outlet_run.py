@@ -23,6 +23,8 @@ class OutletRun:
     articles: int = 0
     duplicates: int = 0
     capped: bool = False  # more new URLs than one crawl fetches: the rest wait for the next
+    # Which of the outlet's budgets ran out (requests, bytes, time); it stopped there.
+    budget_exhausted: str | None = None
 
     @property
     def pages_without_text(self) -> int:
@@ -38,18 +40,29 @@ class OutletRun:
         """Every new page was stored, recognised, or noted as without text: nothing was left
         behind that a conditional GET next time would hide."""
         handled = self.articles + self.duplicates + self.textless_noted
-        return handled == self.new_urls and not (self.page_errors or self.capped)
+        stopped = self.page_errors or self.capped or self.budget_exhausted
+        return handled == self.new_urls and not stopped
 
     @property
     def failed(self) -> bool:
-        """Every source failed, or there were new articles and not one of their pages came."""
+        """Every source failed, there were new articles and not one of their pages came, or the
+        outlet spent its budget (what it got is kept, but it is broken or hostile)."""
+        if self.budget_exhausted is not None:
+            return True
         nothing_discovered = self.sources_ok == 0 and bool(self.source_errors)
         no_page_came = self.new_urls > 0 and self.pages_fetched == 0 and bool(self.page_errors)
         return nothing_discovered or no_page_came
 
     @property
+    def budget_summary(self) -> str:
+        return f"budget exhausted: {self.budget_exhausted} per run spent"
+
+    @property
     def error_summary(self) -> str | None:
         errors = self.source_errors + self.page_errors
+        if self.budget_exhausted is not None:
+            more = f" ({len(errors)} requests not made or failed)" if errors else ""
+            return self.budget_summary + more
         if not errors:
             return None
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

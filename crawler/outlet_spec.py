@@ -30,6 +30,16 @@ def _www_alias(host: str) -> str:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """What one outlet may spend in one run (see `crawler/outlet_budget.py`): far above what a
+    normal outlet needs, so that only a hostile or broken one reaches it."""
+
+    requests: int = 1000  # discovery included: every sitemap child, redirect hop and retry
+    bytes: int = 200 * 1024 * 1024
+    seconds: float = 20 * 60.0
+
+
+@dataclass(frozen=True)
 class OutletSpec:
     id: str
     name: str
@@ -40,6 +50,7 @@ class OutletSpec:
     content_xpath: str | None = None
     remove_xpath: tuple[str, ...] = ()
     extra_hosts: tuple[str, ...] = field(default=())
+    budget: Budget = field(default_factory=Budget)
 
     @cached_property
     def origins(self) -> frozenset[Origin]:

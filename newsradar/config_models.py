@@ -34,6 +34,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class BudgetSettings(_Strict):
+    """What one outlet may spend in one run: requests (discovery, redirects and retries
+    included), megabytes and wall time. An outlet that spends one stops there and is reported;
+    the defaults are far above what a normal outlet needs."""
+
+    requests: int = Field(default=1000, ge=1)
+    mb: float = Field(default=200, gt=0)
+    time: str = "20m"
+
+    @field_validator("time")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class OutletBudgetSettings(_Strict):
+    """An outlet's own budget; a field left out is the crawl-wide one (`crawl.budget`)."""
+
+    requests: int | None = Field(default=None, ge=1)
+    mb: float | None = Field(default=None, gt=0)
+    time: str | None = None
+
+    @field_validator("time")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+
 class CrawlSettings(_Strict):
     """Settings shared by every outlet; each may be overridden where the outlet allows."""
 
@@ -49,8 +80,15 @@ class CrawlSettings(_Strict):
     alert_after_failures: int = Field(default=3, ge=1)
     # A host's robots.txt is read again once the copy kept is this old.
     robots_ttl: str = "24h"
+    # Each outlet's budget per run (an outlet may set its own: `budget:`).
+    budget: BudgetSettings = BudgetSettings()
+    # The longest one page may take, its retries included (`timeout` is per try).
+    response_time: str = "60s"
+    # A response's status line and headers: at most this many lines and this many KiB.
+    max_header_lines: int = Field(default=200, ge=10)
+    max_header_kb: int = Field(default=128, ge=8)
 
-    @field_validator("backfill", "timeout", "seen_url_ttl", "robots_ttl")
+    @field_validator("backfill", "timeout", "seen_url_ttl", "robots_ttl", "response_time")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)
@@ -82,6 +120,7 @@ class Outlet(_Strict):
     backfill: str | None = None
     content_xpath: str | None = None
     remove_xpath: list[str] = []
+    budget: OutletBudgetSettings = OutletBudgetSettings()
 
     @field_validator("id")
     @classmethod

@@ -17,11 +17,14 @@ from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
 
 from crawler.crawl_context import CrawlContext, RobotsMemory, Validators, by_id
+from crawler.outlet_budget import RESPONSE_SECONDS_SETTING
 from crawler.outlet_run import OutletRun
-from crawler.outlet_spec import OutletSpec
+from crawler.outlet_spec import Budget, OutletSpec
 from crawler.page_template import OutletTemplate
+from crawler.response_limits import MAX_HEADER_BYTES_SETTING, MAX_HEADER_LINES_SETTING
 from crawler.spiders.outlet_spider import OutletSpider
 from newsradar.config import Config, Outlet, parse_duration
+from newsradar.config_models import CrawlSettings
 from newsradar.database import Database, OutletHealth
 from newsradar.database.article_store import ArticleStore, BackfillPolicy
 from newsradar.database.discovery_cache import (
@@ -36,7 +39,17 @@ from newsradar.processes.event_loop import ASYNCIO_REACTOR
 log = logging.getLogger("newsradar")
 
 
-def outlet_spec(outlet: Outlet) -> OutletSpec:
+def outlet_budget(outlet: Outlet, crawl: CrawlSettings) -> Budget:
+    """The outlet's own budget, each field it leaves out the crawl-wide one."""
+    own, shared = outlet.budget, crawl.budget
+    return Budget(
+        requests=own.requests or shared.requests,
+        bytes=int((own.mb or shared.mb) * 1024 * 1024),
+        seconds=parse_duration(own.time or shared.time).total_seconds(),
+    )
+
+
+def outlet_spec(outlet: Outlet, crawl: CrawlSettings | None = None) -> OutletSpec:
     return OutletSpec(
         id=outlet.id,
         name=outlet.name,
@@ -46,6 +59,7 @@ def outlet_spec(outlet: Outlet) -> OutletSpec:
         article_url_pattern=outlet.article_url_pattern,
         content_xpath=outlet.content_xpath,
         remove_xpath=tuple(outlet.remove_xpath),
+        budget=outlet_budget(outlet, crawl or CrawlSettings()),
     )
 
 
@@ -83,18 +97,30 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
             "LOG_LEVEL": log_level,
             "LOG_INSTALL_ROOT_HANDLER": False,
             "TWISTED_REACTOR": ASYNCIO_REACTOR,
+            # Response headers bounded in count and size (the body is bounded by DOWNLOAD_MAXSIZE).
+            "DOWNLOAD_HANDLERS": {
+                "http": "crawler.response_limits.BoundedHeadersDownloadHandler",
+                "https": "crawler.response_limits.BoundedHeadersDownloadHandler",
+            },
+            MAX_HEADER_LINES_SETTING: crawl.max_header_lines,
+            MAX_HEADER_BYTES_SETTING: crawl.max_header_kb * 1024,
+            # A page's total time, its retries included (see OutletBudgetMiddleware).
+            RESPONSE_SECONDS_SETTING: parse_duration(crawl.response_time).total_seconds(),
             "DOWNLOADER_MIDDLEWARES": {
+                # First: an outlet whose budget is spent costs nothing more.
+                "crawler.outlet_budget.OutletBudgetMiddleware": 50,
                 "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-                "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
-                "crawler.middlewares.RobotsTxtSizeMiddleware": 950,  # after decompression's 590
+                "crawler.middlewares.robots_txt.SharedRobotsTxtMiddleware": 100,
+                # After decompression (590): the size is the text's, not the compressed body's.
+                "crawler.middlewares.robots_txt.RobotsTxtSizeMiddleware": 950,
                 # Before robots.txt: a refused host is not even asked for its robots.txt. It
                 # replaces Scrapy's offsite filter, which drops redirects without a report.
                 "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-                "crawler.middlewares.OutletHostsMiddleware": 60,
-                "crawler.middlewares.RedirectLoopMiddleware": 650,
+                "crawler.middlewares.outlet_hosts.OutletHostsMiddleware": 60,
+                "crawler.middlewares.redirect_loops.RedirectLoopMiddleware": 650,
                 # Retries that honour a long Retry-After by leaving the page for a later run.
                 "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-                "crawler.middlewares.RetryAfterMiddleware": 550,
+                "crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
             },
             # Articles per transaction, and the longest the first of them waits for the rest
             # (see StorePipeline).
@@ -163,7 +189,7 @@ async def crawl(
     robots = await asyncio.to_thread(load_robots, db, _netlocs(outlets), config.crawl.robots_window)
     fresh_validators: list[Validators] = []  # handed over as the spider closes; saved below
     context = CrawlContext(
-        by_id([outlet_spec(o) for o in outlets]),
+        by_id([outlet_spec(o, config.crawl) for o in outlets]),
         store=store,
         templates=templates if templates is not None else {},
         robots=RobotsMemory(robots),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -13,10 +14,11 @@ from newsradar.database import Database
 from newsradar.database.match_store import MatchStore
 from newsradar.database.outbox_store import OutboxStore
 from newsradar.processes.crawling import crawl, crawl_runner
+from newsradar.processes.cycle_delivery import CycleDelivery
 from newsradar.settings import Settings
 from notifier.alert_queue import AlertQueue, MatchReport
 from notifier.delivery import DeliveryReport, deliver_pending
-from notifier.sender import StdoutSender, TelegramSender
+from notifier.sender import Sender, StdoutSender, TelegramSender
 
 
 @dataclass
@@ -35,26 +37,37 @@ async def cycle(
     print_only: bool = False,
     log_level: str = "WARNING",
 ) -> CycleReport:
-    """Run it inside `newsradar.processes.event_loop.run`: a process runs that event loop once."""
-    runs = await crawl(
-        crawl_runner(config, log_level),
-        config,
-        db,
-        config.enabled_outlets,
-        operator_chats=settings.operator_chats,
-    )
-    matching = await asyncio.to_thread(
-        AlertQueue(MatchStore(db), config.watchlists).process_pending
-    )
-    delivery = await _deliver(config, settings, db, out, print_only)
-    return CycleReport(runs, matching, delivery)
+    """Run it inside `newsradar.processes.event_loop.run`: a process runs that event loop once.
+
+    Each outlet's alerts are matched and delivered as its articles are stored, while the other
+    outlets are still crawled (see `CycleDelivery`); what is left goes out once the crawl ends."""
+    alerts = AlertQueue(MatchStore(db), config.watchlists)
+    outbox, names = OutboxStore(db), {o.id: o.name for o in config.outlets}
+    async with _sender(settings, out, print_only) as (sender, plain):
+        rounds = CycleDelivery(
+            alerts.process_pending,
+            lambda: deliver_pending(outbox, sender, outlet_names=names, plain=plain),
+        )
+        rounds.start()
+        runs = await crawl(
+            crawl_runner(config, log_level),
+            config,
+            db,
+            config.enabled_outlets,
+            operator_chats=settings.operator_chats,
+            on_stored=rounds.soon,
+        )
+        await rounds.finish()
+    return CycleReport(runs, rounds.matching, rounds.delivery)
 
 
-async def _deliver(
-    config: Config, settings: Settings, db: Database, out: TextIO, print_only: bool
-) -> DeliveryReport:
-    store, names = OutboxStore(db), {o.id: o.name for o in config.outlets}
+@contextlib.asynccontextmanager
+async def _sender(
+    settings: Settings, out: TextIO, print_only: bool
+) -> AsyncIterator[tuple[Sender, bool]]:
+    """Telegram, or the alerts printed as plain text (`True`) without a token."""
     if print_only or not settings.telegram_token:
-        return await deliver_pending(store, StdoutSender(out), outlet_names=names, plain=True)
+        yield StdoutSender(out), True
+        return
     async with TelegramSender(settings.telegram_token, settings.telegram_api_url) as sender:
-        return await deliver_pending(store, sender, outlet_names=names)
+        yield sender, False

@@ -64,7 +64,7 @@ class Worker:
         self.store = ArticleStore(db, backfill_policy(config, db, config.outlets))
         self.alerts = AlertQueue(MatchStore(db), config.watchlists)
         self.context = CrawlContext(
-            by_id([outlet_spec(o) for o in config.outlets]),
+            by_id([outlet_spec(o, config.crawl) for o in config.outlets]),
             store=self.store,
             max_articles_per_outlet=10_000,
         )

@@ -652,3 +652,75 @@ def test_extract_author_reads_a_byline_from_a_tree() -> None:
     )
     author = extract_author(tree)
     assert author == "Jane Doe", EXTRACT_AUTHOR.broken(f"found {author!r}, not 'Jane Doe'")
+
+
+# -- scrapy: the HTTP/1.1 handler's connection pool and parser (crawler/response_limits.py) --
+
+HEADER_LIMITS = "crawler/response_limits.py (BoundedHeadersDownloadHandler)"
+POOL_FACTORY = Hook(
+    "scrapy",
+    "HTTP11DownloadHandler._pool._factory (_LenientHTTP11ClientFactory)",
+    f"{HEADER_LIMITS} replaces it with a factory of header-counting protocols",
+)
+LENIENT_PARSER = Hook(
+    "scrapy",
+    "_LenientHTTP11ClientProtocol.request() -> self._parser (_LenientHTTPClientParser), "
+    "one lineReceived per status and header line",
+    f"{HEADER_LIMITS} swaps the parser's class to count header lines and bytes",
+)
+
+
+_POOL_FACTORY_CHECK = textwrap.dedent(
+    """
+    from twisted.internet import asyncioreactor
+    asyncioreactor.install()
+    import inspect, scrapy
+    from scrapy.core.downloader.handlers.http11 import (
+        HTTP11DownloadHandler, _LenientHTTP11ClientFactory,
+    )
+    from scrapy.utils.test import get_crawler
+    from crawler.response_limits import BoundedHeadersDownloadHandler, _BoundedFactory
+
+    crawler = get_crawler(scrapy.Spider)
+    stock = HTTP11DownloadHandler(crawler)
+    assert stock._pool._factory is _LenientHTTP11ClientFactory, stock._pool._factory
+    assert "self._factory(" in inspect.getsource(type(stock._pool)._newConnection)
+    bounded = BoundedHeadersDownloadHandler(crawler)
+    assert issubclass(bounded._pool._factory, _BoundedFactory), bounded._pool._factory
+    """
+)
+
+
+@POOL_FACTORY
+def test_the_http11_handler_builds_its_connections_with_the_pool_factory() -> None:
+    # In a process of its own: the handler needs an installed reactor.
+    result = subprocess.run(
+        [sys.executable, "-c", _POOL_FACTORY_CHECK],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, POOL_FACTORY.broken(
+        f"is not where the pool's connections come from: {result.stderr[-2000:]}"
+    )
+
+
+@LENIENT_PARSER
+def test_the_lenient_protocol_parses_each_header_line_with_its_parser() -> None:
+    from twisted.internet.testing import StringTransport
+    from twisted.web._newclient import Request as TxRequest
+    from twisted.web.http_headers import Headers as TxHeaders
+
+    from crawler.response_limits import HeadersTooLarge, _BoundedProtocol
+
+    protocol = _BoundedProtocol()
+    protocol.max_lines = 10
+    protocol.makeConnection(StringTransport())
+    answer = protocol.request(TxRequest(b"GET", b"/", TxHeaders({b"Host": [b"x"]}), None))
+    failures: list[Any] = []
+    answer.addErrback(failures.append)
+    protocol.dataReceived(b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 50)
+    assert failures, LENIENT_PARSER.broken("took 50 header lines past a limit of 10")
+    reasons = failures[0].value.reasons
+    assert reasons[0].check(HeadersTooLarge), LENIENT_PARSER.broken(f"failed with {reasons}")

@@ -186,7 +186,7 @@ class CrawlScheduler:
         queued = await asyncio.to_thread(
             enqueue_discovery,
             self.settings.redis_url,
-            [outlet_spec(outlet)],
+            [outlet_spec(outlet, self.config().crawl)],
             self.frontier_prefix,
         )
         self.metrics.crawls.labels(outlet.id, "queued").inc()
