@@ -8,12 +8,18 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsradar.config import Config, ConfigError, load_config
 from newsradar.operations.log_setup import setup_logging
 from newsradar.settings import Settings
 
+if TYPE_CHECKING:
+    from newsradar.processes.run_once import CycleReport
+
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+# run-once: Telegram refused the bot token (unknown or revoked); everything else was done.
+EXIT_TOKEN_REFUSED = 78
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,15 +141,40 @@ def _run_once(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_BUSY
+    return _summarise(report)
+
+
+def _summarise(report: CycleReport) -> int:
+    """The run's one-line summary on stderr (and a line for each thing the operator must act on)."""
     failed = [outlet_id for outlet_id, run in report.runs.items() if run.failed]
     stored = sum(run.articles for run in report.runs.values())
+    delivery = report.delivery
+    extra = "".join(
+        f", {count} {what}"
+        for count, what in (
+            (delivery.uncertain, "sent with their answer lost (sent once more later)"),
+            (delivery.printed, "printed, not delivered (no bot token)"),
+        )
+        if count
+    )
     print(
         f"newsradar: {len(report.runs)} outlets crawled ({len(failed)} failed"
         f"{': ' + ', '.join(failed) if failed else ''}), {stored} new articles, "
-        f"{report.matching.alerts_queued} alerts queued, {report.delivery.sent} delivered, "
-        f"{report.delivery.retry_later} waiting for retry",
+        f"{report.matching.alerts_queued} alerts queued, {delivery.sent} delivered, "
+        f"{delivery.retry_later} waiting for retry{extra}",
         file=sys.stderr,
     )
+    printed = report.printed_earlier.describe()
+    if printed:
+        print(f"newsradar: {printed}", file=sys.stderr)
+    if delivery.unauthorized:
+        print(
+            "newsradar: Telegram refused the bot token (unauthorized): nothing was sent; "
+            "alerts stay queued until NEWSRADAR_TELEGRAM_TOKEN is fixed "
+            f"(exit {EXIT_TOKEN_REFUSED})",
+            file=sys.stderr,
+        )
+        return EXIT_TOKEN_REFUSED
     return EXIT_OK
 
 

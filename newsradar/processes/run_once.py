@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TextIO
 
 from crawler.outlet_run import OutletRun
@@ -13,6 +14,7 @@ from newsradar.database import Database
 from newsradar.database.match_store import MatchStore
 from newsradar.database.outbox_store import OutboxStore
 from newsradar.processes.crawling import crawl, crawl_runner
+from newsradar.processes.printed_alerts import PrintedEarlier, send_printed_earlier
 from newsradar.settings import Settings
 from notifier.alert_queue import AlertQueue, MatchReport
 from notifier.delivery import DeliveryReport, deliver_pending
@@ -24,6 +26,7 @@ class CycleReport:
     runs: dict[str, OutletRun]
     matching: MatchReport
     delivery: DeliveryReport
+    printed_earlier: PrintedEarlier
 
 
 async def cycle(
@@ -46,8 +49,11 @@ async def cycle(
     matching = await asyncio.to_thread(
         AlertQueue(MatchStore(db), config.watchlists).process_pending
     )
+    printed = PrintedEarlier()
+    if settings.telegram_token and not print_only:
+        printed = await asyncio.to_thread(send_printed_earlier, config, db)
     delivery = await _deliver(config, settings, db, out, print_only)
-    return CycleReport(runs, matching, delivery)
+    return CycleReport(runs, matching, delivery, printed)
 
 
 async def _deliver(
@@ -56,5 +62,6 @@ async def _deliver(
     store, names = OutboxStore(db), {o.id: o.name for o in config.outlets}
     if print_only or not settings.telegram_token:
         return await deliver_pending(store, StdoutSender(out), outlet_names=names, plain=True)
+    pause = timedelta(seconds=settings.resend_pause)
     async with TelegramSender(settings.telegram_token, settings.telegram_api_url) as sender:
-        return await deliver_pending(store, sender, outlet_names=names)
+        return await deliver_pending(store, sender, outlet_names=names, resend_pause=pause)
