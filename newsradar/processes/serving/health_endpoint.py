@@ -35,6 +35,7 @@ class ServiceFacts:
     crawls_running: int
     config_error: str | None
     last_crawl: dict[str, float] = field(default_factory=dict)  # outlet id -> unix time
+    telegram: str = "ok"  # ok, unreachable, unauthorized (the bot token refused)
 
 
 class HealthEndpoint:
@@ -83,6 +84,7 @@ class HealthEndpoint:
             "crawls_running": facts.crawls_running,
             "outbox_pending": pending,
             "config_error": facts.config_error,
+            "telegram": facts.telegram,
             "last_crawl": {
                 k: datetime.fromtimestamp(v, UTC).isoformat() for k, v in facts.last_crawl.items()
             },
