@@ -83,6 +83,12 @@ class TokenRedactingFilter(logging.Filter):
 _CLIENT_REDACTION = TokenRedactingFilter(name="newsradar-token-redaction")
 
 
+def scrub(text: str) -> str:
+    """`text` without any token this process has registered (protect_token): for what is stored
+    or shown without the token at hand (outbox errors, operator notices, /healthz)."""
+    return _CLIENT_REDACTION._clean(text)
+
+
 def protect_token(token: str, loggers: Iterable[str] = CLIENT_LOGGERS) -> None:
     """Keep `token` out of everything the bot client and its HTTP stack log.
 

@@ -40,6 +40,7 @@ from notifier.alert_payload import AlertPayload
 from notifier.delivery_plan import CLAIM_TIMEOUT, busy_chats
 from notifier.notify_ports import ChatState, ClaimedRow, PendingRow
 from notifier.outbox_states import SENDABLE, DigestMode, OutboxKind, OutboxStatus, digest_mode
+from notifier.redaction import scrub
 
 __all__ = ["CLAIM_TIMEOUT", "OutboxStore", "add_alert", "add_notice", "claim", "release", "unhold"]
 
@@ -77,7 +78,7 @@ def add_notice(session: Session, chats: Iterable[int], html: str) -> int:
                 kind=OutboxKind.NOTICE,
                 article_id=None,
                 chat_id=chat_id,
-                payload={"text": html},
+                payload={"text": scrub(html)},
                 status=OutboxStatus.PENDING,
                 attempts=0,
             )
@@ -234,7 +235,7 @@ class OutboxStore:
             "attempts": func.coalesce(OutboxRow.attempts, 0) + 1,
             "claimed_by": None,
             "claimed_at": None,
-            "last_error": error,
+            "last_error": scrub(error) if error else error,
         }
         if status is not OutboxStatus.PENDING:
             values["status"] = status

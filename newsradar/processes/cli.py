@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from newsradar.config import Config, ConfigError, load_config
 from newsradar.operations.log_setup import setup_logging
 from newsradar.settings import Settings
+from notifier.redaction import protect_token
 
 if TYPE_CHECKING:
     from newsradar.processes.run_once import CycleReport
@@ -33,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsradar: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     setup_logging(args.verbose, settings.telegram_token)
+    if settings.telegram_token:
+        # Known to every redaction from now on: logs, stored rows, notices, /healthz.
+        protect_token(settings.telegram_token)
     return args.handler(args, settings)
 
 

@@ -9,6 +9,7 @@ ends in bounded time.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import sqlite3
 import threading
@@ -21,6 +22,7 @@ from newsradar.demo.server import SampleOutlets
 from notifier.sender import Outcome, Outgoing, TelegramSender
 from tests.support.botapi import FakeBotApi
 from tests.support.sample_watchlists import IRAQ_ALERTS
+from tests.support.serve_process import eventually, outlets_every, serving, stop
 from tests.support.workspace import Workspace
 
 READER, OTHER_READER, THIRD_READER = 2001, 2002, 2003
@@ -313,3 +315,44 @@ def test_alerts_printed_without_a_token_are_sent_when_one_is_set_if_still_new(
     again = workspace.run("run-once", **telegram_env)
     assert again.returncode == 0 and "printed earlier" not in again.stderr
     assert len(bot_api.sent) == new * len(CHATS)
+
+
+def test_serve_names_a_refused_token_once_keeps_crawling_and_counts_lost_answers(
+    workspace: Workspace, sample_outlets: SampleOutlets, bot_api: FakeBotApi, telegram_env
+) -> None:
+    workspace.write_config(outlets_every(sample_outlets, "3s"), WATCHLISTS)
+    bot_api.token_refused = True
+
+    with serving(workspace, **telegram_env, NEWSRADAR_RESEND_PAUSE="1") as service:
+
+        def telegram() -> str:
+            return str(json.loads(service.get("/healthz")[1]).get("telegram"))
+
+        eventually(lambda: telegram() == "unauthorized", 60, "/healthz to name the refused token")
+        eventually(
+            lambda: all(
+                service.metric("newsradar_crawls_total", outlet=o, result="ok") >= 3
+                for o in ("statecraft", "wp", "wix")
+            ),
+            60,
+            "crawls to go on",
+        )
+        log = service.stderr()
+        assert log.count("refused the bot token") == 1, log
+        assert "retrying in" not in log and "test-token" not in log.lower()
+        assert bot_api.sent == []
+
+        # The token is fixed; the first answer to each chat is lost on the way back.
+        bot_api.lose_answer_next("sendMessage", times=len(CHATS))
+        bot_api.token_refused = False
+        eventually(
+            lambda: all(len(bot_api.messages_to(c)) == len(IRAQ_ALERTS) + 1 for c in CHATS),
+            60,
+            "every alert, the one whose answer was lost twice",
+        )
+        eventually(lambda: telegram() == "ok", 30, "/healthz to say Telegram is ok")
+        assert service.metric("newsradar_alerts_uncertain_total") == len(CHATS)
+        time.sleep(3)  # a few more rounds: nothing is sent a third time
+        stop(service)
+    for chat in CHATS:
+        assert sorted(copies(bot_api, chat).values()) == [1] * (len(IRAQ_ALERTS) - 1) + [2]
