@@ -8,6 +8,8 @@ keeping Telegram's pace), and marks a row sent only after Telegram accepted it. 
 
 A chat that blocked the bot (403) is marked gone and its rows held; a group that became a
 supergroup is followed to its new id; a message Telegram refuses is marked failed, not retried.
+A message whose answer was lost is marked uncertain and sent once more after `resend_pause`
+(never a third time); a refused token ends the round with every row still queued.
 """
 
 from __future__ import annotations
