@@ -140,9 +140,11 @@ def black_hole() -> Iterator[str]:
     server.close()
 
 
-def test_a_bot_api_that_never_answers_gives_retry_later_in_bounded_time(
+def test_a_bot_api_that_never_answers_gives_uncertain_in_bounded_time(
     black_hole: str,
 ) -> None:
+    """The request was written and no answer came: the message may have arrived, so it is
+    uncertain (sent once more after a pause), not retried at once."""
     async def scenario() -> tuple[Outcome, float]:
         started = time.monotonic()
         async with TelegramSender(
@@ -152,7 +154,7 @@ def test_a_bot_api_that_never_answers_gives_retry_later_in_bounded_time(
         return result.outcome, time.monotonic() - started
 
     outcome, elapsed = asyncio.run(scenario())
-    assert outcome is Outcome.RETRY_LATER
+    assert outcome is Outcome.UNCERTAIN
     assert elapsed < 10  # the default time-outs would take close to a minute
 
 
