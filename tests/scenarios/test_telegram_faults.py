@@ -145,6 +145,7 @@ def test_a_bot_api_that_never_answers_gives_uncertain_in_bounded_time(
 ) -> None:
     """The request was written and no answer came: the message may have arrived, so it is
     uncertain (sent once more after a pause), not retried at once."""
+
     async def scenario() -> tuple[Outcome, float]:
         started = time.monotonic()
         async with TelegramSender(
