@@ -21,6 +21,8 @@ class Settings:
     telegram_api_url: str = DEFAULT_API_URL
     redis_url: str | None = None
     operator_chats: frozenset[int] = frozenset()
+    # Seconds before a send whose answer was lost goes out again (once).
+    resend_pause: float = 60.0
 
     @classmethod
     def from_env(cls, config_dir: str | Path | None = None) -> Settings:
@@ -32,7 +34,18 @@ class Settings:
             telegram_api_url=(env.get("NEWSRADAR_TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/"),
             redis_url=env.get("NEWSRADAR_REDIS_URL") or None,
             operator_chats=parse_chat_ids(env.get("NEWSRADAR_OPERATOR_CHATS", "")),
+            resend_pause=_seconds(env.get("NEWSRADAR_RESEND_PAUSE"), 60.0),
         )
+
+
+def _seconds(text: str | None, default: float) -> float:
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"NEWSRADAR_RESEND_PAUSE: {text!r} is not a number of seconds") from None
+    return max(value, 0.0)
 
 
 def parse_chat_ids(text: str) -> frozenset[int]:

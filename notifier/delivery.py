@@ -8,6 +8,8 @@ keeping Telegram's pace), and marks a row sent only after Telegram accepted it. 
 
 A chat that blocked the bot (403) is marked gone and its rows held; a group that became a
 supergroup is followed to its new id; a message Telegram refuses is marked failed, not retried.
+A message whose answer was lost is marked uncertain and sent once more after `resend_pause`
+(never a third time); a refused token ends the round with every row still queued.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from notifier.bot.buttons import alert_keyboard
@@ -46,7 +48,13 @@ _STATUS = {
     Outcome.MIGRATED: OutboxStatus.PENDING,
     Outcome.CHAT_GONE: OutboxStatus.HELD,
     Outcome.REJECTED: OutboxStatus.FAILED,
+    Outcome.UNCERTAIN: OutboxStatus.UNCERTAIN,
+    Outcome.UNAUTHORIZED: OutboxStatus.PENDING,  # kept for when the token is fixed
+    Outcome.PRINTED: OutboxStatus.PRINTED,
 }
+# Outcomes after which a chat takes nothing more this round (its order is kept).
+_STOP = (Outcome.RETRY_LATER, Outcome.MIGRATED, Outcome.UNCERTAIN, Outcome.UNAUTHORIZED)
+RESEND_PAUSE = timedelta(seconds=60)  # before a send whose answer was lost goes out again
 
 
 @dataclass
@@ -57,6 +65,20 @@ class DeliveryReport:
     chats_gone: int = 0
     digests: int = 0  # digest messages sent, bursts included
     bursts: int = 0  # chats whose queue was folded into a digest
+    uncertain: int = 0  # rows written to Telegram whose answer was lost
+    printed: int = 0  # rows printed on a terminal (no token): not delivered
+    unauthorized: bool = False  # Telegram refused the bot token: nothing more was tried
+    reached: bool = False  # Telegram answered a send (accepted or refused it)
+    unreachable: bool = False  # a send got no answer at all
+
+    @property
+    def telegram(self) -> str | None:
+        """What this round learnt of Telegram: ok, unreachable, unauthorized (None: nothing)."""
+        if self.unauthorized:
+            return "unauthorized"
+        if self.reached:
+            return "ok"
+        return "unreachable" if self.unreachable else None
 
 
 async def deliver_pending(
@@ -67,18 +89,20 @@ async def deliver_pending(
     plain: bool = False,
     now: datetime | None = None,
     burst_seconds: float = BURST_SECONDS,
+    resend_pause: timedelta = RESEND_PAUSE,
 ) -> DeliveryReport:
     """Send what is due: instant alerts, notices, and the digests whose period has passed.
 
     Safe to call every few seconds and from several processes at once; `now` (default: the
     clock) decides which digests are due. `outlet_names` names outlets by id in alerts;
-    `plain` renders for a terminal (StdoutSender)."""
+    `plain` renders for a terminal (StdoutSender). A send whose answer was lost is sent once
+    more, no sooner than `resend_pause` later."""
     now = now or datetime.now(UTC)
     report = DeliveryReport()
     holder = claim_name()
     try:
         plans = await asyncio.to_thread(plan_round, store, holder, now, outlet_names, plain)
-        round_ = _Round(store, sender, report, plain, now, burst_seconds)
+        round_ = _Round(store, sender, report, plain, now, burst_seconds, resend_pause)
         await asyncio.gather(
             *(round_.deliver_chat(plan) for plan in longest_first(plans, round_.interval))
         )
@@ -100,6 +124,7 @@ class _Round:
     plain: bool
     now: datetime
     burst_seconds: float
+    resend_pause: timedelta
 
     def interval(self, chat_id: int) -> float:
         """Seconds between two messages to the chat at the sender's pace (0: no pace kept)."""
@@ -153,6 +178,8 @@ class _Round:
             await asyncio.to_thread(self.store.digest_done, plan.chat_id, self.now)
 
     async def _send(self, plan: ChatPlan, text: str, keyboard: Any, row_ids: list[int]) -> None:
+        if self.report.unauthorized:
+            raise _Stop  # the token was refused: every other send would be refused too
         result = await self.sender.send(Outgoing(plan.chat_id, text, keyboard))
         if result.outcome is Outcome.MIGRATED and result.new_chat_id is not None:
             # The group became a supergroup: its queue follows it, and so does this message.
@@ -164,7 +191,7 @@ class _Round:
             await asyncio.to_thread(self.store.mark_gone, plan.chat_id)
             self.report.chats_gone += 1
             raise _Stop
-        if result.outcome in (Outcome.RETRY_LATER, Outcome.MIGRATED):
+        if result.outcome in _STOP:
             raise _Stop  # keep this chat's order: the rest waits for the next round
 
     def _finish(self, plan: ChatPlan, row_ids: list[int], result: SendResult) -> None:
@@ -174,13 +201,9 @@ class _Round:
             status,
             error=None if status is OutboxStatus.SENT else result.error,
             message_id=result.message_id if status is OutboxStatus.SENT else None,
+            resend_after=datetime.now(UTC) + self.resend_pause,
         )
-        if status is OutboxStatus.SENT:
-            self.report.sent += count
-        elif status is OutboxStatus.PENDING:
-            self.report.retry_later += count
-        else:
-            self.report.failed += count
+        self._count(result, status, count)
         if status is OutboxStatus.FAILED:
             articles = [str(i.article_id) for i in plan.items if i.row_id in row_ids]
             log.error(
@@ -189,3 +212,31 @@ class _Round:
                 plan.chat_id,
                 result.error,
             )
+        elif status is OutboxStatus.UNCERTAIN:
+            log.warning(
+                "chat %s: the message was sent but Telegram's answer was lost (%s); it is sent "
+                "once more after %.0f s unless that copy's answer is lost too",
+                plan.chat_id,
+                result.error,
+                self.resend_pause.total_seconds(),
+            )
+
+    def _count(self, result: SendResult, status: OutboxStatus, count: int) -> None:
+        report = self.report
+        outcome = result.outcome
+        if outcome is Outcome.UNAUTHORIZED:
+            report.unauthorized = True
+        elif outcome in (Outcome.UNCERTAIN, Outcome.RETRY_LATER) and result.retry_after is None:
+            report.unreachable = True
+        elif outcome is not Outcome.PRINTED:
+            report.reached = True
+        if status is OutboxStatus.SENT:
+            report.sent += count
+        elif status is OutboxStatus.PENDING:
+            report.retry_later += count
+        elif status is OutboxStatus.UNCERTAIN:
+            report.uncertain += count
+        elif status is OutboxStatus.PRINTED:
+            report.printed += count
+        else:
+            report.failed += count

@@ -180,9 +180,11 @@ class OutboxStore(Protocol):
         *,
         error: str | None = None,
         message_id: int | None = None,
+        resend_after: datetime | None = None,
     ) -> int:
         """Record one send of these rows (PENDING: to be sent again) and let go of them; how
-        many rows there were."""
+        many rows there were. UNCERTAIN (answer lost) rows go out once more, not before
+        `resend_after`; a row whose second answer is lost too becomes UNCONFIRMED."""
 
     def mark_gone(self, chat_id: int) -> None:
         """The chat blocked the bot: remember it, and hold its pending rows."""

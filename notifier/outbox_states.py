@@ -16,6 +16,17 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"  # Telegram refused this message itself; not retried
     HELD = "held"  # its chat blocked the bot: kept until the chat talks to the bot again
     MERGED = "merged"  # its group became a supergroup that already has this article
+    # Written to Telegram, answer lost: it may have arrived. Sent once more, not before its
+    # `resend_after`, so a chat gets it at most twice, and only when an answer was lost.
+    UNCERTAIN = "uncertain"
+    UNCONFIRMED = "unconfirmed"  # sent twice, neither answer came back: never sent again
+    PRINTED = "printed"  # no bot token: printed on a terminal, never delivered to the chat
+    # Printed, and already older than the backfill window when a token appeared: not sent.
+    PRINTED_EARLIER = "printed_earlier"
+
+
+# Rows a delivery round may send (an UNCERTAIN one only once its pause is over).
+SENDABLE = (OutboxStatus.PENDING, OutboxStatus.UNCERTAIN)
 
 
 class OutboxKind(enum.StrEnum):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Iterable
 
 REDACTED = "[token]"
@@ -25,16 +27,28 @@ CLIENT_LOGGERS = (
 
 
 def redact(text: str, token: str | None) -> str:
-    """Remove the token (and its secret half, plain or URL-encoded) from text."""
+    """Remove the token (and its secret half) from text, in any letter case and in any of its
+    URL-encoded forms: the Telegram client capitalises error texts, which lower-cases a token
+    echoed in them, and a URL may carry any of its characters as %XX (or %25XX)."""
     if not token:
         return text
-    secrets = [token, token.replace(":", "%3A"), token.replace(":", "%3a")]
+    return _token_pattern(token).sub(REDACTED, text)
+
+
+@functools.lru_cache(maxsize=16)
+def _token_pattern(token: str) -> re.Pattern[str]:
     _, _, secret = token.partition(":")
+    forms = [token]
     if len(secret) >= 8:
-        secrets.append(secret)
-    for value in secrets:
-        text = text.replace(value, REDACTED)
-    return text
+        forms.append(secret)
+    alternatives = "|".join("".join(_any_encoding(char) for char in form) for form in forms)
+    return re.compile(alternatives, re.IGNORECASE)
+
+
+def _any_encoding(char: str) -> str:
+    """The character itself, or percent-encoded once or twice (hex digits in either case)."""
+    encoded = "".join(f"%(?:25)?{byte:02x}" for byte in char.encode())
+    return f"(?:{re.escape(char)}|{encoded})"
 
 
 class TokenRedactingFilter(logging.Filter):
@@ -67,6 +81,12 @@ class TokenRedactingFilter(logging.Filter):
 
 
 _CLIENT_REDACTION = TokenRedactingFilter(name="newsradar-token-redaction")
+
+
+def scrub(text: str) -> str:
+    """`text` without any token this process has registered (protect_token): for what is stored
+    or shown without the token at hand (outbox errors, operator notices, /healthz)."""
+    return _CLIENT_REDACTION._clean(text)
 
 
 def protect_token(token: str, loggers: Iterable[str] = CLIENT_LOGGERS) -> None:

@@ -21,6 +21,7 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Protocol, TextIO
 
+import httpx
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -63,6 +64,11 @@ class Outcome(enum.Enum):
     CHAT_GONE = "chat_gone"  # blocked, kicked or chat not found: stop sending to this chat
     REJECTED = "rejected"  # Telegram refused this message itself: retrying will not help
     MIGRATED = "migrated"  # the group became a supergroup: resend to new_chat_id
+    # The request was written and its answer lost (reset, or no answer within the time-out):
+    # Telegram may have delivered it, so it is not retried here (see OutboxStatus.UNCERTAIN).
+    UNCERTAIN = "uncertain"
+    UNAUTHORIZED = "unauthorized"  # the token is unknown or revoked: nothing can be sent
+    PRINTED = "printed"  # no token: printed on a terminal, not delivered to the chat
 
 
 @dataclass(frozen=True)
@@ -208,6 +214,8 @@ class TelegramSender:
                 return self._final_result(exc)
             except (NetworkError, TelegramError) as exc:  # timeouts, 5xx, connection failures
                 error = self._describe(exc)
+                if answer_lost(exc):
+                    return SendResult(Outcome.UNCERTAIN, error=error)
                 if attempt < self._max_attempts:
                     await self._back_off(message.chat_id, error, attempt)
             else:
@@ -247,7 +255,7 @@ class TelegramSender:
             return SendResult(Outcome.CHAT_GONE, error=error)
         if isinstance(exc, InvalidToken):
             # A configuration problem: nothing can be sent until the token is fixed.
-            return SendResult(Outcome.RETRY_LATER, error=error)
+            return SendResult(Outcome.UNAUTHORIZED, error=error)
         lowered = exc.message.lower()
         if any(reason in lowered for reason in _CHAT_GONE_BAD_REQUESTS):
             return SendResult(Outcome.CHAT_GONE, error=error)
@@ -286,6 +294,16 @@ class TelegramSender:
         return redact(f"{type(exc).__name__}: {exc}", self._token)
 
 
+# The request went out whole and no answer came back: Telegram may well have delivered it.
+_ANSWER_LOST = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)
+
+
+def answer_lost(exc: BaseException) -> bool:
+    """Whether the error came after the request was written (connection reset or closed while
+    waiting for the answer, or the answer later than the time-out), not before it left."""
+    return isinstance(exc.__cause__, _ANSWER_LOST)
+
+
 def _retry_after_seconds(exc: RetryAfter) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBDeprecationWarning)
@@ -296,7 +314,8 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
 
 
 class StdoutSender:
-    """Prints messages instead of sending them (no bot token configured); always SENT."""
+    """Prints messages instead of sending them (no bot token configured); always PRINTED:
+    the chat has not received them, and the outbox records that."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
@@ -317,4 +336,4 @@ class StdoutSender:
         stream = self._stream if self._stream is not None else sys.stdout
         stream.write(f"--- to chat {message.chat_id} ---\n{message.text.rstrip()}\n\n")
         stream.flush()
-        return SendResult(Outcome.SENT, message_id=next(self._message_ids))
+        return SendResult(Outcome.PRINTED, message_id=next(self._message_ids))

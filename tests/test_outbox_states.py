@@ -9,7 +9,17 @@ from tests.support.newsroom import Newsroom
 
 
 def test_the_enums_are_the_stored_values() -> None:
-    assert set(OutboxStatus) == {"pending", "sent", "failed", "held", "merged"}
+    assert set(OutboxStatus) == {
+        "pending",
+        "sent",
+        "failed",
+        "held",
+        "merged",
+        "uncertain",
+        "unconfirmed",
+        "printed",
+        "printed_earlier",
+    }
     assert set(OutboxKind) == {"alert", "notice"}
     assert list(DigestMode) == ["off", "hourly", "daily"]
     assert f"{DigestMode.HOURLY} digest" == "hourly digest"

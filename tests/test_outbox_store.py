@@ -103,3 +103,23 @@ def test_a_chat_has_one_sender_until_its_claim_goes_stale(claim_db: Database) ->
     assert len(taken_over) == 7
     release(claim_db, "b", second)
     assert set(claim(claim_db, "b", now=later)) == set(taken_over)
+
+
+def test_a_registered_token_never_reaches_a_stored_notice_or_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from newsradar.database.outbox_store import OutboxStore, add_notice
+    from notifier.outbox_states import OutboxStatus
+    from notifier.redaction import protect_token
+
+    token = "424242:Outbox-Secret-Token"
+    protect_token(token)
+    db = Database(f"sqlite:///{tmp_path / 'outbox.db'}")
+    with db.session() as session, session.begin():
+        add_notice(session, [7], f"<b>outlet failed</b>: GET /bot{token.lower()}/x")
+    [row_id] = claim(db, "me")
+    OutboxStore(db).finish([row_id], OutboxStatus.FAILED, error=f"path /bot{token.upper()}")
+    with db.session() as session:
+        row = session.get(OutboxRow, row_id)
+        assert row is not None
+        stored = f"{row.payload} {row.last_error}".lower()
+    db.close()
+    assert "outbox-secret-token" not in stored and "[token]" in stored

@@ -110,12 +110,47 @@ def test_persistent_server_errors_give_retry_later(bot_api: FakeBotApi) -> None:
     assert bot_api.messages_to(CHAT) == []
 
 
-def test_slow_answer_beyond_timeout_is_retried(bot_api: FakeBotApi) -> None:
+def test_slow_answer_beyond_timeout_is_uncertain_not_retried(bot_api: FakeBotApi) -> None:
+    """The client cannot tell a request Telegram dropped from one whose answer was late."""
     bot_api.delay_next("sendMessage", 1.5)
     result = run(send_one(bot_api, Outgoing(CHAT, "hello"), timeout=0.3))
-    assert result.outcome is Outcome.SENT
-    assert len(bot_api.calls("sendMessage")) == 2
+    assert result.outcome is Outcome.UNCERTAIN
+    assert len(bot_api.calls("sendMessage")) == 1
+
+
+@pytest.mark.parametrize("hang", [None, 3.0], ids=["accept-then-reset", "accept-then-hang"])
+def test_a_lost_answer_is_uncertain_and_the_message_is_not_sent_again(
+    bot_api: FakeBotApi, hang: float | None
+) -> None:
+    """Telegram delivered the message and its answer was lost (the connection reset, or the
+    answer later than the time-out): the sender says so and does not send a second copy."""
+    bot_api.lose_answer_next("sendMessage", times=10, hang=hang)
+    result = run(send_one(bot_api, Outgoing(CHAT, "hello"), timeout=0.5))
+    assert result.outcome is Outcome.UNCERTAIN
+    assert result.message_id is None and result.error
     assert len(bot_api.messages_to(CHAT)) == 1
+
+
+def test_a_refused_token_is_unauthorized_not_retry_later(bot_api: FakeBotApi) -> None:
+    bot_api.token_refused = True
+    result = run(send_one(bot_api, Outgoing(CHAT, "hello")))
+    assert result.outcome is Outcome.UNAUTHORIZED
+    assert len(bot_api.calls("sendMessage")) == 0  # refused before any method ran
+    assert bot_api.token not in (result.error or "")
+
+
+def test_an_error_echoing_the_path_keeps_the_token_out_whatever_its_case(
+    bot_api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The client capitalises "Bad Request: ..." texts, which lower-cases an echoed token."""
+    caplog.set_level(logging.DEBUG)
+    bot_api.fail_next("sendMessage", status=400, description="Bad Request: wrong path {path}")
+    result = run(send_one(bot_api, Outgoing(CHAT, "hello")))
+    assert result.outcome is Outcome.REJECTED
+    assert "/sendmessage" in (result.error or "").lower()  # the path was echoed
+    _, secret = bot_api.token.split(":")
+    for text in (result.error or "", caplog.text):
+        assert secret.lower() not in text.lower()
 
 
 def test_unreachable_api_gives_retry_later() -> None:
@@ -244,7 +279,7 @@ def test_token_never_reaches_logs_or_errors(
 
     results = run(scenario())
     assert [r.outcome for r in results] == [
-        Outcome.RETRY_LATER,
+        Outcome.UNAUTHORIZED,
         Outcome.REJECTED,
         Outcome.CHAT_GONE,
         Outcome.RETRY_LATER,
@@ -267,7 +302,16 @@ def test_redact_removes_token_in_all_forms() -> None:
     assert redact("nothing here", token) == "nothing here"
 
 
-def test_stdout_sender_prints_and_reports_sent() -> None:
+def test_redact_ignores_case_and_any_url_encoding() -> None:
+    token = "123456:ABCdef-ghiJKL"
+    encoded = "".join(f"%{ord(char):02X}" for char in token)
+    forms = [token.lower(), token.upper(), token.capitalize(), encoded, encoded.lower()]
+    forms += ["123456%253AABCdef-ghiJKL", "abcdef-ghijkl"]
+    for form in forms:
+        assert redact(f"/bot{form}/sendMessage", token) == "/bot[token]/sendMessage", form
+
+
+def test_stdout_sender_prints_and_reports_printed_not_sent() -> None:
     stream = io.StringIO()
 
     async def scenario() -> list[SendResult]:
@@ -275,6 +319,6 @@ def test_stdout_sender_prints_and_reports_sent() -> None:
             return [await sender.send(Outgoing(7, "Title\nhttps://x")) for _ in range(2)]
 
     results = run(scenario())
-    assert [r.outcome for r in results] == [Outcome.SENT, Outcome.SENT]
+    assert [r.outcome for r in results] == [Outcome.PRINTED, Outcome.PRINTED]
     assert results[0].message_id != results[1].message_id
     assert stream.getvalue().count("Title\nhttps://x") == 2

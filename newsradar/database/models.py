@@ -162,6 +162,8 @@ class OutboxRow(Base):
     # A sender process holding the row while it is on the wire; a stale claim is taken over.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An uncertain row (answer lost) is sent again no earlier than this.
+    resend_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("article_id", "chat_id", name="uq_outbox_article_chat"),

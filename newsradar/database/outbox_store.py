@@ -17,35 +17,34 @@ the step is one `BEGIN IMMEDIATE` transaction (writers are serialised by the dat
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.orm import Session
 
-from newsradar.database.advisory_locks import lock_key
 from newsradar.database.chat_moves import move_chat
 from newsradar.database.engine import Database, rows_changed
 from newsradar.database.in_lists import in_lists
 from newsradar.database.models import Article, Chat, OutboxRow, utcnow
+from newsradar.database.outbox_reads import (
+    candidate_chats,
+    claims_of,
+    lock_candidates,
+    pending_rows,
+    sendable,
+    stored,
+)
 from notifier.alert_payload import AlertPayload
 from notifier.delivery_plan import CLAIM_TIMEOUT, busy_chats
-from notifier.notify_ports import ChatState, ClaimedRow, PendingRow, StoredArticle
-from notifier.outbox_states import DigestMode, OutboxKind, OutboxStatus, digest_mode
+from notifier.notify_ports import ChatState, ClaimedRow, PendingRow
+from notifier.outbox_states import SENDABLE, DigestMode, OutboxKind, OutboxStatus, digest_mode
+from notifier.redaction import scrub
 
 __all__ = ["CLAIM_TIMEOUT", "OutboxStore", "add_alert", "add_notice", "claim", "release", "unhold"]
 
 log = logging.getLogger(__name__)
-# Namespace of the per-chat advisory locks (pg_try_advisory_xact_lock(namespace, chat)).
-_LOCK_NAMESPACE = lock_key("newsradar:outbox-chat")
-_CLAIM_COLUMNS = (
-    OutboxRow.id,
-    OutboxRow.chat_id,
-    OutboxRow.kind,
-    OutboxRow.claimed_by,
-    OutboxRow.claimed_at,
-)
 
 
 # ----- adding rows --------------------------------------------------------------------------------
@@ -79,7 +78,7 @@ def add_notice(session: Session, chats: Iterable[int], html: str) -> int:
                 kind=OutboxKind.NOTICE,
                 article_id=None,
                 chat_id=chat_id,
-                payload={"text": html},
+                payload={"text": scrub(html)},
                 status=OutboxStatus.PENDING,
                 attempts=0,
             )
@@ -112,7 +111,7 @@ def claim(
     At most `limit` rows are locked at once on PostgreSQL. Safe from any number of processes."""
     now = now or utcnow()
     if candidates is None:
-        pending = _pending_rows(db)
+        pending = pending_rows(db, now)
         busy = busy_chats(pending, me=claimer, now=now)
         candidates = [row.id for row in pending if row.chat_id not in busy]
     if candidates:
@@ -121,7 +120,7 @@ def claim(
         return list(
             session.scalars(
                 select(OutboxRow.id)
-                .where(OutboxRow.claimed_by == claimer, OutboxRow.status == OutboxStatus.PENDING)
+                .where(OutboxRow.claimed_by == claimer, sendable())
                 .order_by(OutboxRow.id)
             )
         )
@@ -134,11 +133,11 @@ def _claim_free(
     are read under locks that keep every other claimer out of these chats until this commits."""
     with db.session() as session, session.begin():
         if session.get_bind().dialect.name == "postgresql":
-            rows = _lock_candidates(session, candidates, limit)
+            rows = lock_candidates(session, candidates, limit)
         else:
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, first
-            rows = _candidate_chats(session, candidates)
-        busy = busy_chats(_claims_of(session, set(rows.values())), me=claimer, now=now)
+            rows = candidate_chats(session, candidates)
+        busy = busy_chats(claims_of(session, set(rows.values())), me=claimer, now=now)
         mine = [row_id for row_id, chat_id in rows.items() if chat_id not in busy]
         for chunk in in_lists(mine):
             session.execute(
@@ -162,69 +161,6 @@ def release(db: Database, claimer: str, row_ids: Collection[int] | None = None) 
             )
 
 
-def _pending_rows(db: Database) -> list[PendingRow]:
-    with db.session() as session:
-        rows = session.execute(
-            select(*_CLAIM_COLUMNS)
-            .where(OutboxRow.status == OutboxStatus.PENDING)
-            .order_by(OutboxRow.id)
-        )
-        return [PendingRow(*row) for row in rows]
-
-
-def _candidate_chats(session: Session, candidates: Collection[int]) -> dict[int, int]:
-    """Chat of each candidate row still pending, by row id."""
-    rows: dict[int, int] = {}
-    for chunk in in_lists(candidates):
-        found = session.execute(
-            select(OutboxRow.id, OutboxRow.chat_id).where(
-                OutboxRow.id.in_(chunk), OutboxRow.status == OutboxStatus.PENDING
-            )
-        )
-        rows.update((row_id, chat_id) for row_id, chat_id in found)
-    return rows
-
-
-def _lock_candidates(session: Session, candidates: Collection[int], limit: int) -> dict[int, int]:
-    """PostgreSQL: lock up to `limit` candidate rows no other claimer is deciding about, and
-    keep those of chats whose advisory lock this transaction got (another claimer deciding about
-    a chat right now holds it: the chat is left to it)."""
-    rows = session.execute(
-        select(OutboxRow.id, OutboxRow.chat_id)
-        .where(OutboxRow.id.in_(sorted(candidates)), OutboxRow.status == OutboxStatus.PENDING)
-        .order_by(OutboxRow.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    by_row = {row_id: chat_id for row_id, chat_id in rows}
-    locked = {
-        chat_id
-        for chat_id in set(by_row.values())
-        if session.scalar(
-            select(func.pg_try_advisory_xact_lock(_LOCK_NAMESPACE, lock_key(str(chat_id))))
-        )
-    }
-    return {row_id: chat_id for row_id, chat_id in by_row.items() if chat_id in locked}
-
-
-def _claims_of(session: Session, chats: set[int]) -> list[PendingRow]:
-    """The claims on these chats' pending rows, read after taking the locks: a claim another
-    sender committed meanwhile is visible."""
-    claims: list[PendingRow] = []
-    for chunk in in_lists(chats):
-        claims.extend(
-            PendingRow(*row)
-            for row in session.execute(
-                select(*_CLAIM_COLUMNS).where(
-                    OutboxRow.chat_id.in_(chunk),
-                    OutboxRow.status == OutboxStatus.PENDING,
-                    OutboxRow.claimed_by.is_not(None),
-                )
-            )
-        )
-    return claims
-
-
 # ----- the delivery stage's port ------------------------------------------------------------------
 class OutboxStore:
     """Implements notifier.notify_ports.OutboxStore."""
@@ -233,7 +169,7 @@ class OutboxStore:
         self.db = db
 
     def pending_rows(self) -> Sequence[PendingRow]:
-        return _pending_rows(self.db)
+        return pending_rows(self.db, utcnow())
 
     def count_pending(self) -> int:
         """Messages waiting in the outbox."""
@@ -279,7 +215,7 @@ class OutboxStore:
                     row.payload or {},
                     row.created_at,
                     row.article_id,
-                    _stored(article) if article is not None else None,
+                    stored(article) if article is not None else None,
                 )
                 for row, article in rows
             ]
@@ -291,17 +227,23 @@ class OutboxStore:
         *,
         error: str | None = None,
         message_id: int | None = None,
+        resend_after: datetime | None = None,
     ) -> int:
+        """Record a send's outcome. PENDING leaves the status as it was (an uncertain row stays
+        owed its one resend); UNCERTAIN makes a row that was already uncertain UNCONFIRMED."""
         values: dict[str, Any] = {
             "attempts": func.coalesce(OutboxRow.attempts, 0) + 1,
             "claimed_by": None,
             "claimed_at": None,
-            "last_error": error,
+            "last_error": scrub(error) if error else error,
         }
         if status is not OutboxStatus.PENDING:
             values["status"] = status
         if status is OutboxStatus.SENT:
             values.update(sent_at=utcnow(), message_id=message_id)
+        if status is OutboxStatus.UNCERTAIN:
+            values["resend_after"] = resend_after
+            values["status"] = _uncertain_again()
         count = 0
         with self.db.session() as session, session.begin():
             for chunk in in_lists(row_ids):
@@ -310,6 +252,26 @@ class OutboxStore:
                 )
                 count += rows_changed(done)
         return count
+
+    def requeue_printed(self, still_due: Callable[[str | None, datetime], bool]) -> tuple[int, int]:
+        """A bot token appeared: alerts printed earlier (never delivered) for which
+        `still_due(outlet id, article or notice date)` holds are queued to be sent; the rest
+        become PRINTED_EARLIER (never sent). (queued, printed earlier and not sent)."""
+        with self.db.session() as session, session.begin():
+            rows = session.execute(
+                select(OutboxRow, Article)
+                .outerjoin(Article, OutboxRow.article_id == Article.id)
+                .where(OutboxRow.status == OutboxStatus.PRINTED)
+            ).all()
+            due = {
+                row.id
+                for row, article in rows
+                if still_due(article.outlet_id if article else None, _when(row, article))
+            }
+            for row, _article in rows:
+                row.message_id = row.sent_at = None
+                row.status = OutboxStatus.PENDING if row.id in due else OutboxStatus.PRINTED_EARLIER
+        return len(due), len(rows) - len(due)
 
     def mark_gone(self, chat_id: int) -> None:
         with self.db.session() as session, session.begin():
@@ -334,16 +296,18 @@ class OutboxStore:
                 chat.last_digest_at = now
 
 
-def _stored(article: Article) -> StoredArticle:
-    return StoredArticle(
-        article.id,
-        article.outlet_id,
-        article.title,
-        article.canonical_url,
-        article.published,
-        article.fetched_at,
-        article.text,
+def _uncertain_again() -> ColumnElement[str]:
+    """UNCERTAIN for a first lost answer, UNCONFIRMED for the second: never a third copy."""
+    return case(
+        (OutboxRow.status == OutboxStatus.UNCERTAIN, str(OutboxStatus.UNCONFIRMED)),
+        else_=str(OutboxStatus.UNCERTAIN),
     )
+
+
+def _when(row: OutboxRow, article: Article | None) -> datetime:
+    if article is None:
+        return row.created_at
+    return article.published or article.fetched_at or row.created_at
 
 
 # ----- chats that moved ---------------------------------------------------------------------------
@@ -369,7 +333,7 @@ def migrate_chat(db: Database, old: int, new: int) -> None:
         for row in session.scalars(
             select(OutboxRow).where(
                 OutboxRow.chat_id == old,
-                OutboxRow.status.in_((OutboxStatus.PENDING, OutboxStatus.HELD)),
+                OutboxRow.status.in_((*SENDABLE, OutboxStatus.HELD)),
             )
         ):
             if row.article_id in taken:

@@ -63,6 +63,16 @@ class Metrics:
         self.alerts_failed = Counter(
             "newsradar_alerts_failed", "Messages given up on (rejected, chat gone)", registry=r
         )
+        self.alerts_uncertain = Counter(
+            "newsradar_alerts_uncertain",
+            "Messages written to Telegram whose answer was lost (each sent once more at most)",
+            registry=r,
+        )
+        self.alerts_printed = Counter(
+            "newsradar_alerts_printed",
+            "Messages printed instead of sent (no bot token)",
+            registry=r,
+        )
         self.outbox_pending = Gauge(
             "newsradar_outbox_pending", "Messages waiting in the outbox", registry=r
         )

@@ -7,16 +7,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
+
 from newsradar.config import Config
 from newsradar.database import Database, OutletHealth
+from newsradar.database.models import OutboxRow
 from newsradar.settings import Settings
+from notifier.outbox_states import OutboxStatus
 from notifier.timestamps import utc_minute
+
+# What the outbox line says of a status, beyond its name.
+_MEANING = {
+    OutboxStatus.UNCERTAIN: "answer lost, sent once more",
+    OutboxStatus.UNCONFIRMED: "sent twice, both answers lost",
+    OutboxStatus.PRINTED: "no bot token, not delivered",
+    OutboxStatus.PRINTED_EARLIER: "printed earlier, not sent",
+}
 
 
 def print_status(config: Config, settings: Settings) -> None:
     db = Database(settings.database_url)
     with db.session() as session:
         health = {row.outlet_id: row for row in session.query(OutletHealth)}
+        outbox = dict(
+            session.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all()
+        )
     db.close()
     rows = [
         (
@@ -53,6 +68,17 @@ def print_status(config: Config, settings: Settings) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)).rstrip())
+    print(f"\noutbox: {_outbox_line(outbox)}")
+
+
+def _outbox_line(counts: dict[str, int]) -> str:
+    """Messages by state, e.g. "12 sent, 1 uncertain (answer lost, sent once more)"."""
+    parts = []
+    for status in OutboxStatus:
+        if counts.get(status):
+            meaning = _MEANING.get(status)
+            parts.append(f"{counts[status]} {status}" + (f" ({meaning})" if meaning else ""))
+    return ", ".join(parts) or "empty"
 
 
 def _alerted(row: OutletHealth) -> str:

@@ -8,11 +8,22 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsradar.config import Config, ConfigError, load_config
 from newsradar.operations.log_setup import setup_logging
-from newsradar.processes.exit_codes import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, known_failure
+from newsradar.processes.exit_codes import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_TOKEN_REFUSED,
+    known_failure,
+)
 from newsradar.settings import Settings
+from notifier.redaction import protect_token
+
+if TYPE_CHECKING:
+    from newsradar.processes.run_once import CycleReport
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsradar: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     setup_logging(args.verbose, settings.telegram_token)
+    if settings.telegram_token:
+        # Known to every redaction from now on: logs, stored rows, notices, /healthz.
+        protect_token(settings.telegram_token)
     try:
         status: int = args.handler(args, settings)
     except Exception as exc:
@@ -142,15 +156,40 @@ def _run_once(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_BUSY
+    return _summarise(report)
+
+
+def _summarise(report: CycleReport) -> int:
+    """The run's one-line summary on stderr (and a line for each thing the operator must act on)."""
     failed = [outlet_id for outlet_id, run in report.runs.items() if run.failed]
     stored = sum(run.articles for run in report.runs.values())
+    delivery = report.delivery
+    extra = "".join(
+        f", {count} {what}"
+        for count, what in (
+            (delivery.uncertain, "sent with their answer lost (sent once more later)"),
+            (delivery.printed, "printed, not delivered (no bot token)"),
+        )
+        if count
+    )
     print(
         f"newsradar: {len(report.runs)} outlets crawled ({len(failed)} failed"
         f"{': ' + ', '.join(failed) if failed else ''}), {stored} new articles, "
-        f"{report.matching.alerts_queued} alerts queued, {report.delivery.sent} delivered, "
-        f"{report.delivery.retry_later} waiting for retry",
+        f"{report.matching.alerts_queued} alerts queued, {delivery.sent} delivered, "
+        f"{delivery.retry_later} waiting for retry{extra}",
         file=sys.stderr,
     )
+    printed = report.printed_earlier.describe()
+    if printed:
+        print(f"newsradar: {printed}", file=sys.stderr)
+    if delivery.unauthorized:
+        print(
+            "newsradar: Telegram refused the bot token (unauthorized): nothing was sent; "
+            "alerts stay queued until NEWSRADAR_TELEGRAM_TOKEN is fixed "
+            f"(exit {EXIT_TOKEN_REFUSED})",
+            file=sys.stderr,
+        )
+        return EXIT_TOKEN_REFUSED
     return EXIT_OK
 
 

@@ -32,9 +32,10 @@ Report = TypeVar("Report", MatchReport, DeliveryReport)
 
 
 def add_reports(total: Report, more: Report) -> None:
-    """Add every count of `more` into `total`."""
+    """Add every count of `more` into `total`; a flag is set when either has it."""
     for name in (f.name for f in fields(total)):
-        setattr(total, name, getattr(total, name) + getattr(more, name))
+        mine, theirs = getattr(total, name), getattr(more, name)
+        setattr(total, name, (mine or theirs) if isinstance(mine, bool) else mine + theirs)
 
 
 class CycleDelivery:
@@ -88,5 +89,5 @@ class CycleDelivery:
             return
         delivered = await self.deliver()
         add_reports(self.delivery, delivered)
-        if delivered.retry_later:
+        if delivered.retry_later or delivered.unauthorized:
             self._held = True

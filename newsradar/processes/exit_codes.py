@@ -19,6 +19,8 @@ EXIT_CONFIG = 2  # invalid configuration
 EXIT_UNAVAILABLE = 69  # the metrics port is in use, or Redis unreachable other than at start
 EXIT_IO = 74  # the database cannot be written: read-only or disk full
 EXIT_TEMPFAIL = 75  # try again later: another run in progress, or the database locked
+# run-once: Telegram refused the bot token (unknown or revoked); everything else was done.
+EXIT_TOKEN_REFUSED = 78
 
 # What SQLite and PostgreSQL say, lower-cased, for each failure.
 READ_ONLY = (

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TextIO
 
 from crawler.outlet_run import OutletRun
@@ -15,6 +17,7 @@ from newsradar.database.match_store import MatchStore
 from newsradar.database.outbox_store import OutboxStore
 from newsradar.processes.crawling import crawl, crawl_runner
 from newsradar.processes.cycle_delivery import CycleDelivery
+from newsradar.processes.printed_alerts import PrintedEarlier, send_printed_earlier
 from newsradar.settings import Settings
 from notifier.alert_queue import AlertQueue, MatchReport
 from notifier.delivery import DeliveryReport, deliver_pending
@@ -26,6 +29,7 @@ class CycleReport:
     runs: dict[str, OutletRun]
     matching: MatchReport
     delivery: DeliveryReport
+    printed_earlier: PrintedEarlier
 
 
 async def cycle(
@@ -40,13 +44,20 @@ async def cycle(
     """Run it inside `newsradar.processes.event_loop.run`: a process runs that event loop once.
 
     Each outlet's alerts are matched and delivered as its articles are stored, while the other
-    outlets are still crawled (see `CycleDelivery`); what is left goes out once the crawl ends."""
+    outlets are still crawled (see `CycleDelivery`); what is left goes out once the crawl ends.
+    Alerts printed earlier, before a token was set, are sent or set aside first."""
     alerts = AlertQueue(MatchStore(db), config.watchlists)
     outbox, names = OutboxStore(db), {o.id: o.name for o in config.outlets}
+    printed = PrintedEarlier()
+    if settings.telegram_token and not print_only:
+        printed = await asyncio.to_thread(send_printed_earlier, config, db)
+    pause = timedelta(seconds=settings.resend_pause)
     async with _sender(settings, out, print_only) as (sender, plain):
         rounds = CycleDelivery(
             alerts.process_pending,
-            lambda: deliver_pending(outbox, sender, outlet_names=names, plain=plain),
+            lambda: deliver_pending(
+                outbox, sender, outlet_names=names, plain=plain, resend_pause=pause
+            ),
         )
         rounds.start()
         runs = await crawl(
@@ -58,7 +69,7 @@ async def cycle(
             on_stored=rounds.soon,
         )
         await rounds.finish()
-    return CycleReport(runs, rounds.matching, rounds.delivery)
+    return CycleReport(runs, rounds.matching, rounds.delivery, printed)
 
 
 @contextlib.asynccontextmanager

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -72,6 +74,15 @@ class _Delay:
     times: int
 
 
+@dataclass
+class _LostAnswer:
+    """A call processed (a message delivered) whose answer never reaches the client."""
+
+    method: str
+    hang: float | None  # None: the connection is reset; else held this long (or until closed)
+    times: int
+
+
 def chat_object(chat_id: int) -> dict[str, Any]:
     """A Chat whose type follows the id's sign, as Telegram assigns ids."""
     if chat_id > 0:
@@ -104,6 +115,8 @@ class FakeBotApi(BackgroundServer):
         self._lock = threading.Lock()
         self._failures: list[_Failure] = []
         self._delays: list[_Delay] = []
+        self._lost_answers: list[_LostAnswer] = []
+        self.token_refused = False  # every call answered 401, as for a revoked token
         self._updates: list[dict] = []
         self._next_update_id = 1
         self._next_message_id: dict[int, int] = {}
@@ -168,6 +181,13 @@ class FakeBotApi(BackgroundServer):
         with self._lock:
             self._delays.append(_Delay(method.lower(), seconds, times))
 
+    def lose_answer_next(self, method: str, *, times: int = 1, hang: float | None = None) -> None:
+        """Process the next `times` calls of `method` (a message is delivered), then lose the
+        answer: reset the connection, or with `hang` hold it that many seconds (past the client's
+        time-out) or until the client gives up."""
+        with self._lock:
+            self._lost_answers.append(_LostAnswer(method.lower(), hang, times))
+
     def push_update(self, update: dict) -> dict:
         """Queue an incoming update for getUpdates; an update_id is assigned when missing."""
         with self._lock:
@@ -224,7 +244,7 @@ class FakeBotApi(BackgroundServer):
 
     # ----- HTTP --------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
-        if request.match_info["bot_path"] != f"bot{self.token}":
+        if self.token_refused or request.match_info["bot_path"] != f"bot{self.token}":
             return _error_response(ApiError(401, "Unauthorized"))
         method = request.match_info["method"]
         try:
@@ -242,9 +262,10 @@ class FakeBotApi(BackgroundServer):
 
         failure = self._take(self._failures, method.lower(), params.get("chat_id"))
         if failure is not None:
-            return _error_response(
-                ApiError(failure.status, failure.description, failure.parameters)
-            )
+            # "{path}" in a description echoes the request path, token and all, as some
+            # proxies and self-hosted servers do.
+            description = failure.description.replace("{path}", request.path)
+            return _error_response(ApiError(failure.status, description, failure.parameters))
 
         handler = self._methods().get(method.lower())
         if handler is None:
@@ -253,6 +274,10 @@ class FakeBotApi(BackgroundServer):
             result = await handler(params)
         except ApiError as exc:
             return _error_response(exc)
+        lost = self._take(self._lost_answers, method.lower(), None)
+        if lost is not None:
+            await _lose_answer(request, lost.hang)
+            return web.Response(status=499)
         return web.json_response({"ok": True, "result": result})
 
     def _take(self, rules: list[Any], method: str, chat_id: object) -> Any:
@@ -448,6 +473,22 @@ class FakeBotApi(BackgroundServer):
         if self._new_update is not None:
             event, self._new_update = self._new_update, asyncio.Event()
             event.set()
+
+
+async def _lose_answer(request: web.Request, hang: float | None) -> None:
+    """Reset the connection (RST, not a clean close), or hold it without a word."""
+    transport = request.transport
+    if transport is None:
+        return
+    if hang is None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+        return
+    deadline = time.monotonic() + hang
+    while time.monotonic() < deadline and not transport.is_closing():
+        await asyncio.sleep(0.05)
 
 
 def _parse_text(raw_text: str, parse_mode: object) -> tuple[str, list[dict]]:

@@ -23,6 +23,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from newsradar.database import Database
 from newsradar.database.outbox_store import OutboxStore
 from newsradar.operations.metrics import Metrics
+from notifier.redaction import scrub
 
 DATABASE_ANSWER_SECONDS = 1.0
 
@@ -36,6 +37,7 @@ class ServiceFacts:
     crawls_running: int
     config_error: str | None
     last_crawl: dict[str, float] = field(default_factory=dict)  # outlet id -> unix time
+    telegram: str = "ok"  # ok, unreachable, unauthorized (the bot token refused)
 
 
 class HealthEndpoint:
@@ -89,7 +91,8 @@ class HealthEndpoint:
             "outlets_scheduled": facts.outlets_scheduled,
             "crawls_running": facts.crawls_running,
             "outbox_pending": pending,
-            "config_error": facts.config_error,
+            "config_error": scrub(facts.config_error) if facts.config_error else None,
+            "telegram": facts.telegram,
             "last_crawl": {
                 k: datetime.fromtimestamp(v, UTC).isoformat() for k, v in facts.last_crawl.items()
             },

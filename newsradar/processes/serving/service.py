@@ -25,6 +25,7 @@ from newsradar.processes.serving.delivery_loop import DeliveryLoop, open_sender
 from newsradar.processes.serving.health_endpoint import HealthEndpoint, ServiceFacts
 from newsradar.processes.serving.match_loop import MatchLoop
 from newsradar.processes.serving.reload_loop import ReloadLoop
+from newsradar.processes.serving.telegram_health import TelegramHealth
 from newsradar.settings import Settings
 
 log = logging.getLogger("newsradar.serve")
@@ -56,8 +57,15 @@ class Service:
         self.watcher = ConfigWatcher(config)
         self.metrics = Metrics()
         current = self.current_config
+        self.telegram = TelegramHealth()
         self.delivery = DeliveryLoop(
-            db, current, self.metrics, options.delivery_interval, self.stopping
+            db,
+            current,
+            self.metrics,
+            options.delivery_interval,
+            self.stopping,
+            telegram=self.telegram,
+            resend_pause=settings.resend_pause,
         )
         self.matching = MatchLoop(db, current, self.metrics, on_queued=self.delivery.wake)
         self.crawls = CrawlScheduler(
@@ -70,7 +78,7 @@ class Service:
             on_stored=self.matching.soon,
             on_crawled=self.delivery.wake,
         )
-        self.bot = BotLoop(settings, db, current, self.stopping)
+        self.bot = BotLoop(settings, db, current, self.stopping, self.telegram)
         self.reload = ReloadLoop(
             self.watcher,
             db,
@@ -93,6 +101,7 @@ class Service:
             crawls_running=len(self.crawls.crawling),
             config_error=self.reload.config_error,
             last_crawl=dict(self.crawls.last_crawl),
+            telegram=self.telegram.state,
         )
 
     def stop(self) -> None:
