@@ -1,0 +1,26 @@
+"""The bot's /help, apart from the handlers so the tests can run every query example in it."""
+
+HELP = """<b>What I understand</b>
+/list — watchlists you can join
+/subscribe ID — get a watchlist's alerts in this chat
+/unsubscribe ID — stop them
+/mine — what this chat receives
+/pause, /resume — hold all alerts, then start again
+/unmute ID — undo a watchlist's mute before its day is over
+/digest off|hourly|daily — one summary per hour or day instead of each alert
+/watch QUERY — your own watchlist, e.g. <code>/watch Iraq militia* -sports</code>
+/watches — your own watchlists, by number
+/unwatch N — remove one
+/try QUERY — what a query would have matched in the last 7 days
+
+<b>Queries</b>: words (all must appear), <code>OR</code>, <code>"exact phrase"</code>, \
+<code>-excluded</code>, <code>prefix*</code>, <code>( )</code>, <code>title:word</code>. \
+Case and accents do not matter; words match whole (<code>Iraq</code> is not "Iraqiyya", \
+<code>Iraq*</code> is).
+
+Each alert has buttons to mute its watchlist for a day or to unsubscribe."""
+
+OPERATOR_HELP = """
+<b>Operators</b>
+/status — per-outlet health
+/outlets — the outlets crawled"""
