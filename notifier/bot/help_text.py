@@ -1,4 +1,14 @@
-"""The bot's /help, apart from the handlers so the tests can run every query example in it."""
+"""The bot's /start and /help, apart from the handlers so the tests can run every query example
+in them (tests/test_query_examples.py)."""
+
+WELCOME = (
+    "Hello! I send an alert to {where} when a news article matches a watchlist.\n\n"
+    "• /list shows the watchlists you can join; /subscribe ID joins one.\n"
+    "• /watch QUERY makes your own, e.g. <code>/watch Iraq militia*</code> "
+    "(/try QUERY first to see what it would have caught).\n"
+    "• /digest hourly bundles alerts into one message an hour.\n\n"
+    "/help lists everything."
+)
 
 HELP = """<b>What I understand</b>
 /list — watchlists you can join

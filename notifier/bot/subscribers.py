@@ -17,7 +17,7 @@ from notifier.bot.backend import (
     personal_id,
 )
 from notifier.bot.guards import group_admins_only
-from notifier.bot.help_text import HELP, OPERATOR_HELP
+from notifier.bot.help_text import HELP, OPERATOR_HELP, WELCOME
 from notifier.bot.replies import esc, fit_lines, when
 from notifier.bot.update_parts import chat_of, message_of
 from notifier.matcher import Matcher
@@ -47,16 +47,7 @@ class SubscriberCommands:
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = chat_of(update)
         where = "this group" if chat.type != ChatType.PRIVATE else "this chat"
-        await _reply(
-            update,
-            "Hello! I send an alert to "
-            f"{where} when a news article matches a watchlist.\n\n"
-            "• /list shows the watchlists you can join; /subscribe ID joins one.\n"
-            "• /watch QUERY makes your own, e.g. <code>/watch Iraq militia*</code> "
-            "(/try QUERY first to see what it would have caught).\n"
-            "• /digest hourly bundles alerts into one message an hour.\n\n"
-            "/help lists everything.",
-        )
+        await _reply(update, WELCOME.format(where=where))
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         extra = OPERATOR_HELP if chat_of(update).id in self.operator_chats else ""
