@@ -18,6 +18,7 @@ from notifier.delivery import deliver_pending
 from notifier.sender import TelegramSender
 from tests.support.botapi import FakeBotApi
 from tests.support.newsroom import Newsroom, ask, running_bot, wait_for
+from tests.test_config import NEAR_REFUSED
 
 PRIVATE, GROUP = 501, -4001
 BOT = "newsradar_test_bot"
@@ -160,3 +161,17 @@ def test_a_repeated_pause_or_resume_says_it_already_is(bot_api: FakeBotApi, room
 
     converse(bot_api, room, scenario)
     assert room.query("select paused from chats where chat_id = ?", GROUP) == [(0,)]
+
+
+def test_watch_and_try_refuse_a_bad_near_as_check_config_does(
+    bot_api: FakeBotApi, room: Newsroom
+) -> None:
+    async def scenario() -> None:
+        for query, column, message in NEAR_REFUSED:
+            for command in ("/watch", "/try"):
+                reply = await ask(bot_api, PRIVATE, f"{command} {query}")
+                assert f"{message} (column {column})" in reply, reply
+                assert "e.g. Kataib NEAR/5 strike*" in reply
+
+    converse(bot_api, room, scenario)
+    assert room.query("select * from chat_watchlists") == []

@@ -55,6 +55,11 @@ BOT_EXAMPLES: dict[str, list[Row]] = {
         Row("Iraq", "the Iraqiyya list", False),
     ],
     "Iraq*": [Row("Iraq*", "the Iraqiyya list", True)],
+    "Kataib NEAR/5 strike*": [  # "both within 5 words, either order"
+        Row("Kataib NEAR/5 strike*", "Kataib Hezbollah claimed the drone strike", True),
+        Row("Kataib NEAR/5 strike*", "strikes by Kataib", True),
+        Row("Kataib NEAR/5 strike*", "Kataib said nothing at all about the strike", False),
+    ],
 }
 
 

@@ -24,7 +24,8 @@ HELP = """<b>What I understand</b>
 /try QUERY — what a query would have matched in the last 7 days
 
 <b>Queries</b>: words (all must appear), <code>OR</code>, <code>"exact phrase"</code>, \
-<code>-excluded</code>, <code>prefix*</code>, <code>( )</code>, <code>title:word</code>. \
+<code>-excluded</code>, <code>prefix*</code>, <code>( )</code>, <code>title:word</code>, \
+<code>Kataib NEAR/5 strike*</code> (both within 5 words, either order). \
 Case and accents do not matter; words match whole (<code>Iraq</code> is not "Iraqiyya", \
 <code>Iraq*</code> is).
 
