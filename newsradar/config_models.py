@@ -199,6 +199,9 @@ class Watchlist(_Strict):
     id: str
     title: str
     query: Query
+    # The query as the operator wrote it, shown by /list: the parsed form lower-cases words and
+    # drops brackets it does not need, which reads as if the bot had rewritten the query.
+    query_text: str = ""
     outlets: Literal["all"] | list[str] = "all"
     chats: list[int] = []
     open: bool = False
@@ -230,6 +233,8 @@ class Watchlist(_Strict):
         if not isinstance(data, dict):
             return data
         data = dict(data)
+        if "query_text" in data:
+            raise ValueError("query_text is not a setting: write the query as `query`")
         if "keywords" in data:
             keywords = data.pop("keywords")
             if "query" in data:
@@ -241,10 +246,16 @@ class Watchlist(_Strict):
             ):
                 raise ValueError("keywords must be a non-empty list of words or phrases")
             data["query"] = any_of(keywords)
+            data["query_text"] = " OR ".join(
+                f'"{k.strip()}"' if len(k.split()) > 1 else k.strip() for k in keywords
+            )
         elif "query" not in data:
             if set(data) - set(cls.model_fields):
                 return data  # likely a misspelt `query`: let the unknown key be named at its line
             raise ValueError("a watchlist needs a query (or a keywords list)")
+        else:
+            query = data["query"]
+            data["query_text"] = query.strip() if isinstance(query, str) else str(query)
         return data
 
     @field_validator("query", mode="before")

@@ -6,6 +6,7 @@ is scanned once however many watchlists there are. Each watchlist is indexed und
 set of its positive terms at least one of which occurs whenever the query is true (for
 ``a b OR c`` just ``a``; at worst all its positive terms). Only watchlists whose anchor was hit are
 evaluated, each through one compiled function, so watchlists about other things cost nothing.
+``a NEAR/n b`` adds a position check to that function, on the same scan: no second pass.
 """
 
 from __future__ import annotations
@@ -20,11 +21,16 @@ from typing import Literal, NamedTuple
 
 import ahocorasick
 
-from notifier.query import And, Not, Or, Query, Term, Token, tokenize
+from notifier.query import And, Near, Not, Or, Query, Term, Token, tokenize
+from notifier.query_anchors import cheapest_anchor
 
 HitField = Literal["title", "text"]
-# Compiled query: (pattern ids found anywhere, pattern ids found in the title) -> truth.
-_Evaluator = Callable[[AbstractSet[int], AbstractSet[int]], bool]
+# A NEAR side as compiled: (pattern id, title only) of each of its positive terms.
+_Side = tuple[tuple[int, bool], ...]
+# Whether a NEAR holds in this article: (left side, right side, distance in words) -> truth.
+_NearCheck = Callable[[_Side, _Side, int], bool]
+# Compiled query: (pattern ids found anywhere, pattern ids found in the title, NEAR check) -> truth.
+_Evaluator = Callable[[AbstractSet[int], AbstractSet[int], _NearCheck], bool]
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,7 @@ class Matcher:
         self._watchlists.append(
             _CompiledWatchlist(watchlist_id, self._compile(watchlist_id, query), positive, minimum)
         )
-        anchors = _cheapest_anchor(query) or query.terms()
+        anchors = cheapest_anchor(query) or query.terms()
         for pattern_id in dict.fromkeys(self._slot(term).pattern_id for term in anchors):
             self._index.setdefault(pattern_id, []).append(position)
 
@@ -174,7 +180,7 @@ class Matcher:
         The generated source holds only pattern ids, operators and the two parameter names, never
         text from the query, so nothing a user writes is ever executed.
         """
-        source = f"lambda anywhere, in_title: {self._expression(query)}"
+        source = f"lambda anywhere, in_title, near: {self._expression(query)}"
         try:
             code = compile(source, f"<watchlist {watchlist_id}>", "eval")
         except (SyntaxError, RecursionError, MemoryError) as error:
@@ -190,7 +196,16 @@ class Matcher:
         if isinstance(query, And | Or):
             joiner = ") and (" if isinstance(query, And) else ") or ("
             return "(" + joiner.join(self._expression(o) for o in query.operands) + ")"
+        if isinstance(query, Near):
+            sides = [self._side(side) for side in (query.left, query.right)]
+            both = f"({self._expression(query.left)}) and ({self._expression(query.right)})"
+            return f"({both} and near({sides[0]!r}, {sides[1]!r}, {query.distance}))"
         raise TypeError(f"unknown query node {query!r}")
+
+    def _side(self, side: Query) -> _Side:
+        """Where a NEAR side is: at any of its positive terms (a group's words count)."""
+        slots = (self._slot(term) for term in side.terms())
+        return tuple(dict.fromkeys((slot.pattern_id, slot.title_only) for slot in slots))
 
     def _scan(self, text: str) -> _ScannedText:
         """Find every pattern in ``text``; offsets are worked out later, for matches only."""
@@ -212,10 +227,11 @@ class Matcher:
             if watchlists := self._index.get(pattern_id):
                 candidates.update(watchlists)
         article = _ScannedArticle(title_scan, text_scan)
+        near = functools.partial(_near, article)
         matches = []
         for position in sorted(candidates):
             watchlist = self._watchlists[position]
-            if not watchlist.evaluate(anywhere, in_title):
+            if not watchlist.evaluate(anywhere, in_title, near):
                 continue
             if watchlist.min_hits > 1:
                 fired = sum(
@@ -261,6 +277,20 @@ class _ScannedText:
             self._hits[key] = cached
         return cached
 
+    @functools.cached_property
+    def places(self) -> dict[int, list[tuple[int, int, int]]]:
+        """(paragraph, first token, last token) of each occurrence, by pattern: for NEAR."""
+        paragraph, paragraphs = 0, []
+        for token in self._tokens:
+            paragraph += token.line_break_before
+            paragraphs.append(paragraph)
+        places: dict[int, list[tuple[int, int, int]]] = {}
+        for end, pattern_id in self._found:
+            first = self._token_at[end - self._pattern_lengths[pattern_id] + 2]
+            last = first + self._pattern_words[pattern_id] - 1
+            places.setdefault(pattern_id, []).append((paragraphs[first], first, last))
+        return places
+
     def first_span(self, pattern_id: int) -> tuple[int, int]:
         """Where a pattern found here first occurs, in the original string."""
         return self._span(self.first_ends[pattern_id], pattern_id)
@@ -280,39 +310,22 @@ class _ScannedText:
         return self._tokens[first].start, last.end
 
 
-def _anchor_options(query: Query, positive: bool = True) -> list[frozenset[Term]]:
-    """Sets of terms of which at least one must occur whenever the query is true.
-
-    Indexing a watchlist under one such set, rather than under all its terms, keeps watchlists
-    like ``a b c`` from being evaluated for every article that merely mentions ``b``.
-    """
-    if isinstance(query, Term):
-        return [frozenset((query,))] if positive else []
-    if isinstance(query, Not):
-        return _anchor_options(query.operand, not positive)
-    if isinstance(query, And | Or):
-        children = [_anchor_options(operand, positive) for operand in query.operands]
-        if isinstance(query, And) == positive:  # every operand must hold: any one anchors
-            return [option for options in children for option in options]
-        if not all(children):  # some operand can hold without any positive term
-            return []
-        return [frozenset().union(*(min(options, key=_anchor_cost) for options in children))]
-    raise TypeError(f"unknown query node {query!r}")
-
-
-def _anchor_cost(option: frozenset[Term]) -> tuple[int, int, int]:
-    """Fewer terms first, then fewer prefixes, then longer (rarer) words."""
-    prefixes = sum(term.kind == "prefix" for term in option)
-    length = sum(len(" ".join(term.words)) for term in option)
-    return len(option), prefixes, -length
-
-
-def _cheapest_anchor(query: Query) -> tuple[Term, ...]:
-    options = _anchor_options(query)
-    if not options:
-        return ()
-    cheapest = min(options, key=_anchor_cost)
-    return tuple(sorted(cheapest, key=str))
+def _near(article: _ScannedArticle, left: _Side, right: _Side, distance: int) -> bool:
+    """Some place of each side at most `distance` words apart, in one paragraph of the title or
+    of the text (never one in each)."""
+    for scan, in_text in ((article.title, False), (article.text, True)):
+        places = scan.places
+        lefts = [p for pid, only in left if not (in_text and only) for p in places.get(pid, ())]
+        if not lefts:
+            continue
+        for r_paragraph, r_first, r_last in (
+            p for pid, only in right if not (in_text and only) for p in places.get(pid, ())
+        ):
+            for l_paragraph, l_first, l_last in lefts:
+                gap = max(r_first - l_last, l_first - r_last)
+                if l_paragraph == r_paragraph and gap <= distance:
+                    return True
+    return False
 
 
 def _token_stream(tokens: list[Token]) -> tuple[str, dict[int, int]]:

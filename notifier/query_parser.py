@@ -2,8 +2,9 @@
 
 Queries follow the search operators people already know: words (AND by default, ``AND`` may be
 written), ``OR``, ``"exact phrase"``, ``-excluded`` (also ``-"a phrase"`` and ``-(group)``),
-``prefix*``, ``( )`` and ``title:`` for the title only. ``OR`` binds tighter than AND, so
-``a b OR c`` means ``a AND (b OR c)``. Every refusal names the column and a hint.
+``prefix*``, ``( )``, ``title:`` for the title only and ``a NEAR/n b``. NEAR binds tightest, then
+``OR``, then AND, so ``a b OR c`` means ``a AND (b OR c)`` and ``a OR b NEAR/3 c`` means
+``a OR (b NEAR/3 c)``. Every refusal names the column and a hint.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
-from notifier.query_tree import Not, Query, QueryError, Term, TermKind, and_of, or_of
+from notifier.query_tree import Near, Not, Query, QueryError, Term, TermKind, and_of, or_of
 from notifier.text_folding import QUOTES, normalize
 
 MAX_NESTING = 20
@@ -20,10 +21,14 @@ MAX_NESTING = 20
 MAX_DEPTH = 64
 
 
+NEAR_HINT = "write NEAR/ and a number of words from 1, e.g. Kataib NEAR/5 strike*"
+
+
 class _Lexeme(NamedTuple):
-    kind: Literal["term", "(", ")", "OR", "AND", "-", "title:"]
+    kind: Literal["term", "(", ")", "OR", "AND", "-", "title:", "NEAR"]
     column: int
     term: Term | None = None
+    distance: int = 0
 
 
 def _lex(text: str) -> list[_Lexeme]:
@@ -95,6 +100,12 @@ def _lex_bare(text: str, i: int, lexemes: list[_Lexeme]) -> int:
         return after
     if raw in ("OR", "AND"):
         lexemes.append(_Lexeme("OR" if raw == "OR" else "AND", column))
+        return end
+    if raw.startswith("NEAR/"):
+        count = raw[len("NEAR/") :]
+        if not (count.isascii() and count.isdigit()) or int(count) < 1:
+            raise QueryError(f"{raw!r} is not a distance in words", column, NEAR_HINT)
+        lexemes.append(_Lexeme("NEAR", column, distance=int(count)))
         return end
     lexemes.append(_Lexeme("term", column, _bare_term(raw, column)))
     return end
@@ -170,15 +181,38 @@ class _Parser:
         return and_of(operands)
 
     def parse_or(self) -> Query:
-        operands = [self.parse_unary()]
+        operands = [self.parse_near()]
         while (lexeme := self.peek()) is not None and lexeme.kind == "OR":
             self.take()
             if not self._starts_operand(self.peek()):
                 raise QueryError(
                     "OR with nothing after it", lexeme.column, "put a word after OR, e.g. a OR b"
                 )
-            operands.append(self.parse_unary())
+            operands.append(self.parse_near())
         return or_of(operands)
+
+    def parse_near(self) -> Query:
+        """``side (NEAR/n side)*``; a side is a word, prefix, phrase or group, never excluded."""
+        query = self.parse_unary()
+        while (lexeme := self.peek()) is not None and lexeme.kind == "NEAR":
+            self.take()
+            after = self.peek()
+            if after is None or after.kind not in ("term", "(", "title:", "-"):
+                raise QueryError(
+                    f"NEAR/{lexeme.distance} with nothing after it",
+                    lexeme.column,
+                    "put a word after it, e.g. Kataib NEAR/5 strike*",
+                )
+            right = self.parse_unary()
+            for side in (query, right):
+                if isinstance(side, Not):
+                    raise QueryError(
+                        "an excluded word beside NEAR",
+                        lexeme.column,
+                        "NEAR finds words close together: write -(a NEAR/5 b) to exclude the pair",
+                    )
+            query = Near(query, right, lexeme.distance)
+        return query
 
     def parse_unary(self) -> Query:
         lexeme = self.peek()
@@ -204,6 +238,12 @@ class _Parser:
             group = self.parse_group(lexeme)
             self.nesting -= 1
             return group
+        if lexeme.kind == "NEAR":
+            raise QueryError(
+                f"NEAR/{lexeme.distance} with nothing before it",
+                lexeme.column,
+                "put a word before it, e.g. Kataib NEAR/5 strike*",
+            )
         if lexeme.kind in ("OR", "AND"):
             raise QueryError(
                 f"{lexeme.kind} with nothing before it",

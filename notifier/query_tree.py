@@ -1,5 +1,5 @@
-"""The compiled form of a watchlist query: an immutable tree of terms, NOT, AND and OR, and the
-error a query the parser refuses raises."""
+"""The compiled form of a watchlist query: an immutable tree of terms, NOT, AND, OR and NEAR, and
+the error a query the parser refuses raises."""
 
 from __future__ import annotations
 
@@ -120,6 +120,35 @@ class Or(Query):
             f"({operand})" if isinstance(operand, And) else str(operand)
             for operand in self.operands
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Near(Query):
+    """Both sides within ``distance`` words of each other, in either order, in one paragraph.
+
+    ``evaluate`` only says both sides hold: the words between them are counted by the matcher,
+    which knows positions. That is also what the anchors and the "true without its words" check
+    need: NEAR is never true where AND is not."""
+
+    left: Query
+    right: Query
+    distance: int
+
+    def evaluate(self, is_hit: Callable[[Term], bool]) -> bool:
+        return self.left.evaluate(is_hit) and self.right.evaluate(is_hit)
+
+    def polar_terms(self, positive: bool = True) -> Iterator[tuple[Term, bool]]:
+        yield from self.left.polar_terms(positive)
+        yield from self.right.polar_terms(positive)
+
+    def with_field(self, new_field: TermField) -> Near:
+        return Near(
+            self.left.with_field(new_field), self.right.with_field(new_field), self.distance
+        )
+
+    def __str__(self) -> str:
+        sides = [s if isinstance(s, Term) else f"({s})" for s in (self.left, self.right)]
+        return f"{sides[0]} NEAR/{self.distance} {sides[1]}"
 
 
 def and_of(operands: list[Query]) -> Query:

@@ -348,7 +348,9 @@ def test_mute_button_silences_the_watchlist_for_a_day(
         [answer] = bot_api.calls("answerCallbackQuery")
         assert answer["text"].startswith("Muted iraq until")
         [edit] = bot_api.calls("editMessageReplyMarkup")
-        assert edit["message_id"] == message["message_id"] and not edit.get("reply_markup")
+        assert edit["message_id"] == message["message_id"]
+        [[undo]] = edit["reply_markup"]["inline_keyboard"]  # the buttons give way to an undo
+        assert undo["text"] == "↩️ Undo mute"
 
     converse(bot_api, room, scenario)
     [(until,)] = room.query(

@@ -108,6 +108,25 @@ def test_query_error_points_at_the_column_in_the_file(tmp_path: Path) -> None:
     assert "quote" in problem
 
 
+NEAR_REFUSED = [  # (query, column of the problem in the query, its message)
+    ("Kataib NEAR/x strike", 8, "'NEAR/x' is not a distance in words"),
+    ("Kataib NEAR/0 strike", 8, "'NEAR/0' is not a distance in words"),
+    ("Kataib NEAR/5", 8, "NEAR/5 with nothing after it"),
+    ("NEAR/5 strike", 1, "NEAR/5 with nothing before it"),
+]
+
+
+@pytest.mark.parametrize(("query", "column", "message"), NEAR_REFUSED)
+def test_a_bad_near_is_refused_at_its_line_and_column_with_a_hint(
+    tmp_path: Path, query: str, column: int, message: str
+) -> None:
+    """The same words /watch and /try answer with (tests/test_bot_replies.py)."""
+    watchlists = f"watchlists:\n  - id: w\n    title: W\n    query: '{query}'\n"
+    (problem,) = _problems(tmp_path, OUTLETS, watchlists)
+    assert problem.startswith(f"{tmp_path / 'watchlists.yaml'}:4:{12 + column}:"), problem
+    assert message in problem and "e.g. Kataib NEAR/5 strike*" in problem
+
+
 GOOD_WATCHLISTS = "watchlists:\n  - id: w\n    title: W\n    query: Iraq\n"
 
 # (what an operator might save, which file, the line the error must name, words the message has)

@@ -104,6 +104,20 @@ ROWS: list[Row] = [
     Row("Iraq -title:sports", "Iraq", False, title="Sports roundup"),
     Row("Iraq -title:sports", "Iraq sports", True, title="Politics"),
     Row("TITLE:Iraq", "", True, title="Iraq"),
+    # NEAR/n: within n words, either order, one paragraph; sides words, prefixes, phrases, groups
+    Row("Kataib NEAR/5 strike*", "Kataib Hezbollah claimed the drone strike.", True),
+    Row("Kataib NEAR/5 strike*", "Strikes, said Kataib.", True),
+    Row("Kataib NEAR/3 strike*", "Kataib Hezbollah claimed the drone strike.", False),
+    Row("Kataib NEAR/5 strike*", "Kataib spoke.\nStrikes followed.", False),  # not across lines
+    Row("Kataib NEAR/5 strike*", "Kataib spoke of peace, and much later of a strike.", False),
+    Row('(Iran OR Iraq) NEAR/3 "air base"', "an Iraq air base", True),
+    Row('(Iran OR Iraq) NEAR/3 "air base"', "Iraq: air raids near the base", False),
+    Row("title:(Kataib NEAR/5 strike*)", "", True, title="Kataib strike again"),
+    Row("title:(Kataib NEAR/5 strike*)", "Kataib strike again", False, title="News"),
+    Row("a OR b NEAR/3 c", "a", True),
+    Row("a OR b NEAR/3 c", "b and c", True),
+    Row("a OR b NEAR/3 c", "b x x x x c", False),
+    Row("a OR (b NEAR/3 c)", "c x b", True),
     # written AND with everything else
     Row("title:Iraq AND militia*", "militiamen", True, title="Iraq"),
     Row("(Iraq OR Syria) AND -sports", "Syria", True),
@@ -122,6 +136,11 @@ REFUSED = [
     "title:",
     "mili*tia",
     "Iraq OR -sports",
+    "Kataib NEAR/x strike",
+    "Kataib NEAR/0 strike",
+    "Kataib NEAR/5",
+    "NEAR/5 strike",
+    "-Kataib NEAR/5 strike",
 ]
 
 
@@ -137,6 +156,8 @@ def test_row(row: Row) -> None:
 def test_or_binds_tighter_as_the_readme_says() -> None:
     assert parse_query("a b OR c") == parse_query("a AND (b OR c)")
     assert parse_query("a b OR c") != parse_query("(a b) OR c")
+    assert parse_query("a OR b NEAR/3 c") == parse_query("a OR (b NEAR/3 c)")
+    assert parse_query("a b NEAR/3 c") == parse_query("a AND (b NEAR/3 c)")
 
 
 @pytest.mark.parametrize("query", REFUSED)

@@ -8,7 +8,7 @@ operator's, so the bot never edits it) and `/subscribe` lifts it again.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -41,6 +41,7 @@ from notifier.bot.backend import (
     WatchlistInfo,
 )
 from notifier.matcher import Matcher
+from notifier.notify_ports import StoredArticle
 from notifier.outbox_states import DigestMode, digest_mode
 from notifier.query import Query
 from notifier.query_preview import preview
@@ -51,7 +52,9 @@ T = TypeVar("T")
 
 
 def watchlist_info(watchlist: Watchlist) -> WatchlistInfo:
-    return WatchlistInfo(watchlist.id, watchlist.title, str(watchlist.query))
+    return WatchlistInfo(
+        watchlist.id, watchlist.title, watchlist.query_text or str(watchlist.query)
+    )
 
 
 def get_chat(session: Session, chat_id: int) -> Chat:
@@ -103,11 +106,14 @@ class DatabaseBackend:
 
         return await self._run(work)
 
-    async def set_paused(self, chat_id: int, paused: bool) -> None:
-        def work(session: Session) -> None:
-            get_chat(session, chat_id).paused = paused
+    async def set_paused(self, chat_id: int, paused: bool) -> bool:
+        def work(session: Session) -> bool:
+            chat = get_chat(session, chat_id)
+            changed = bool(chat.paused) != paused
+            chat.paused = paused
+            return changed
 
-        await self._run(work)
+        return await self._run(work)
 
     async def set_digest(self, chat_id: int, mode: DigestMode) -> None:
         def work(session: Session) -> None:
@@ -205,6 +211,22 @@ class DatabaseBackend:
 
         await self._run(work)
 
+    async def unmute(self, chat_id: int, watchlist_id: str) -> bool:
+        now = utcnow()
+
+        def work(session: Session) -> bool:
+            removed = session.execute(
+                delete(Mute).where(
+                    Mute.chat_id == chat_id,
+                    Mute.watchlist_id == watchlist_id,
+                    Mute.until != FOREVER,
+                    Mute.until > now,
+                )
+            )
+            return bool(rows_changed(removed))
+
+        return await self._run(work)
+
     # ----- personal watchlists -------------------------------------------------------------------
     async def personal_watches(self, chat_id: int) -> Sequence[PersonalWatch]:
         def work(session: Session) -> list[PersonalWatch]:
@@ -251,7 +273,8 @@ class DatabaseBackend:
 
         def work() -> TryResult:
             total, newest = 0, list[TriedArticle]()
-            for hit in preview(MatchStore(self.db), matcher, since, scan_limit=TRY_SCAN_LIMIT):
+            archive = _Counting(MatchStore(self.db))
+            for hit in preview(archive, matcher, since, scan_limit=TRY_SCAN_LIMIT):
                 total += 1
                 if len(newest) < limit:
                     article = hit.article
@@ -264,7 +287,7 @@ class DatabaseBackend:
                             terms=hit.terms,
                         )
                     )
-            return TryResult(total, newest)
+            return TryResult(total, newest, archive.seen)
 
         return await asyncio.to_thread(work)
 
@@ -300,3 +323,17 @@ class DatabaseBackend:
             return reports
 
         return await self._run(work)
+
+
+class _Counting:
+    """An archive that counts the articles it hands out: /try and /watch compare what a query
+    matched with how many articles there were."""
+
+    def __init__(self, archive: MatchStore) -> None:
+        self.archive = archive
+        self.seen = 0
+
+    def newest_first(self, window: timedelta, limit: int | None = None) -> Iterator[StoredArticle]:
+        for article in self.archive.newest_first(window, limit):
+            self.seen += 1
+            yield article

@@ -86,6 +86,7 @@ class TriedArticle:
 class TryResult:
     total: int
     newest: Sequence[TriedArticle]  # the newest matches, at most the limit asked for
+    scanned: int = 0  # the articles looked at, so a query that matches most of them is told
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ class BotBackend(Protocol):
 
     async def chat_settings(self, chat_id: int) -> ChatSettings: ...
 
-    async def set_paused(self, chat_id: int, paused: bool) -> None: ...
+    async def set_paused(self, chat_id: int, paused: bool) -> bool:
+        """Pause or resume; False when the chat already was so (the reply says it)."""
 
     async def set_digest(self, chat_id: int, mode: DigestMode) -> None: ...
 
@@ -127,6 +129,10 @@ class BotBackend(Protocol):
         """Remove one of this chat's watches; False when it has no such watch."""
 
     async def mute(self, chat_id: int, watchlist_id: str, until: datetime) -> None: ...
+
+    async def unmute(self, chat_id: int, watchlist_id: str) -> bool:
+        """Lift a mute for a while; False when there is none (an opt-out is lifted by
+        subscribing, not here)."""
 
     async def try_query(self, query: Query, since: timedelta, limit: int) -> TryResult: ...
 

@@ -14,10 +14,12 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 MAX_CALLBACK_BYTES = 64
-Action = Literal["u", "m"]
+Action = Literal["u", "m", "r"]
 UNSUBSCRIBE: Action = "u"
 MUTE: Action = "m"
-CALLBACK_PATTERN = r"^[um][:~]"
+UNMUTE: Action = "r"  # the undo offered once Mute was pressed
+ACTIONS: tuple[Action, ...] = (UNSUBSCRIBE, MUTE, UNMUTE)
+CALLBACK_PATTERN = r"^[umr][:~]"
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,9 @@ def callback_data(action: Action, watchlist_id: str) -> str:
 
 
 def parse_callback(data: str) -> ButtonPress | None:
-    if len(data) < 3 or data[0] not in (UNSUBSCRIBE, MUTE):
+    action = next((a for a in ACTIONS if a == data[:1]), None)
+    if len(data) < 3 or action is None:
         return None
-    action: Action = UNSUBSCRIBE if data[0] == UNSUBSCRIBE else MUTE
     if data[1] == ":":
         return ButtonPress(action, data[2:])
     if data[1] == "~":
@@ -64,6 +66,13 @@ def alert_keyboard(watchlist_id: str) -> InlineKeyboardMarkup:
                 ),
             ]
         ]
+    )
+
+
+def undo_mute_keyboard(watchlist_id: str) -> InlineKeyboardMarkup:
+    """What replaces the buttons once muted: a mistaken press is one tap to undo."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton("↩️ Undo mute", callback_data=callback_data(UNMUTE, watchlist_id))]]
     )
 
 

@@ -1,16 +1,22 @@
-"""The buttons under an alert: mute its watchlist for a day, or unsubscribe from it."""
+"""The buttons under an alert: mute its watchlist for a day (with an undo), or unsubscribe."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from notifier.bot.backend import BotBackend, LeaveResult, parse_personal_id
-from notifier.bot.buttons import MUTE, parse_callback
+from notifier.bot.buttons import (
+    MUTE,
+    UNMUTE,
+    alert_keyboard,
+    parse_callback,
+    undo_mute_keyboard,
+)
 from notifier.bot.guards import group_admins_only
 from notifier.bot.replies import when
 from notifier.bot.update_parts import callback_of
@@ -36,15 +42,21 @@ class AlertButtons:
         if watchlist_id is None:
             await query.answer("This chat no longer receives that watchlist.")
             return
+        keyboard: InlineKeyboardMarkup | None = None
         if press.action == MUTE:
             until = datetime.now(UTC) + MUTE_FOR
             await self.backend.mute(chat_id, watchlist_id, until)
-            answer = f"Muted {watchlist_id} until {when(until)}."
+            answer = f"Muted {watchlist_id} until {when(until)}. Undo: the button, or /unmute."
+            keyboard = undo_mute_keyboard(watchlist_id)
+        elif press.action == UNMUTE:
+            lifted = await self.backend.unmute(chat_id, watchlist_id)
+            answer = f"{watchlist_id} is {'unmuted' if lifted else 'not muted'}."
+            keyboard = alert_keyboard(watchlist_id)
         else:
             answer = await self._leave(chat_id, watchlist_id)
         await query.answer(answer)
         try:
-            await query.edit_message_reply_markup(reply_markup=None)
+            await query.edit_message_reply_markup(reply_markup=keyboard)
         except BadRequest as exc:  # already edited, or too old to edit: the answer is enough
             logger.info("could not remove the buttons of an alert: %s", exc.message)
 

@@ -13,9 +13,11 @@ from notifier.bot.backend import (
     BotBackend,
     JoinResult,
     LeaveResult,
+    TryResult,
     personal_id,
 )
 from notifier.bot.guards import group_admins_only
+from notifier.bot.help_text import HELP, OPERATOR_HELP, WELCOME
 from notifier.bot.replies import esc, fit_lines, when
 from notifier.bot.update_parts import chat_of, message_of
 from notifier.matcher import Matcher
@@ -25,30 +27,7 @@ from notifier.render import shorten_words
 
 TRY_WINDOW = timedelta(days=7)
 TRY_SHOWN = 10
-
-HELP = """<b>What I understand</b>
-/list — watchlists you can join
-/subscribe ID — get a watchlist's alerts in this chat
-/unsubscribe ID — stop them
-/mine — what this chat receives
-/pause, /resume — hold all alerts, then start again
-/digest off|hourly|daily — one summary per hour or day instead of each alert
-/watch QUERY — your own watchlist, e.g. <code>/watch Iraq militia* -sports</code>
-/watches — your own watchlists, by number
-/unwatch N — remove one
-/try QUERY — what a query would have matched in the last 7 days
-
-<b>Queries</b>: words (all must appear), <code>OR</code>, <code>"exact phrase"</code>, \
-<code>-excluded</code>, <code>prefix*</code>, <code>( )</code>, <code>title:word</code>. \
-Case and accents do not matter; words match whole (<code>Iraq</code> is not "Iraqiyya", \
-<code>Iraq*</code> is).
-
-Each alert has buttons to mute its watchlist for a day or to unsubscribe."""
-
-OPERATOR_HELP = """
-<b>Operators</b>
-/status — per-outlet health
-/outlets — the outlets crawled"""
+BROAD_SHARE = 10  # a query matching more than 1 in BROAD_SHARE articles gets a warning
 
 
 @dataclass(frozen=True)
@@ -68,16 +47,7 @@ class SubscriberCommands:
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = chat_of(update)
         where = "this group" if chat.type != ChatType.PRIVATE else "this chat"
-        await _reply(
-            update,
-            "Hello! I send an alert to "
-            f"{where} when a news article matches a watchlist.\n\n"
-            "• /list shows the watchlists you can join; /subscribe ID joins one.\n"
-            "• /watch QUERY makes your own, e.g. <code>/watch Iraq militia*</code> "
-            "(/try QUERY first to see what it would have caught).\n"
-            "• /digest hourly bundles alerts into one message an hour.\n\n"
-            "/help lists everything.",
-        )
+        await _reply(update, WELCOME.format(where=where))
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         extra = OPERATOR_HELP if chat_of(update).id in self.operator_chats else ""
@@ -108,7 +78,7 @@ class SubscriberCommands:
 
     @group_admins_only
     async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        watchlist_id = _single_argument(context)
+        watchlist_id = _watchlist_argument(context)
         if watchlist_id is None:
             await _reply(update, "Which one? Write <code>/subscribe ID</code>; /list shows ids.")
             return
@@ -126,7 +96,7 @@ class SubscriberCommands:
 
     @group_admins_only
     async def unsubscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        watchlist_id = _single_argument(context)
+        watchlist_id = _watchlist_argument(context)
         if watchlist_id is None:
             await _reply(update, "Which one? Write <code>/unsubscribe ID</code>; /mine lists them.")
             return
@@ -166,7 +136,9 @@ class SubscriberCommands:
 
     @group_admins_only
     async def pause(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.backend.set_paused(chat_of(update).id, True)
+        if not await self.backend.set_paused(chat_of(update).id, True):
+            await _reply(update, "Alerts here are already paused. /resume to start again.")
+            return
         await _reply(
             update,
             "Paused. No alerts will arrive here, and articles found meanwhile are not saved up "
@@ -175,18 +147,45 @@ class SubscriberCommands:
 
     @group_admins_only
     async def resume(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.backend.set_paused(chat_of(update).id, False)
+        if not await self.backend.set_paused(chat_of(update).id, False):
+            await _reply(update, "Alerts here are already on; /pause holds them.")
+            return
         await _reply(update, "Resumed: new alerts will arrive here again.")
 
     @group_admins_only
-    async def digest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        try:
-            mode = DigestMode((_single_argument(context) or "").lower())
-        except ValueError:
-            current = (await self.backend.chat_settings(chat_of(update).id)).digest
+    async def unmute(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = chat_of(update).id
+        watchlist_id = _watchlist_argument(context)
+        if watchlist_id is None:
+            muted = [
+                m.watchlist.id for m in await self.backend.memberships(chat_id) if m.muted_until
+            ]
+            shown = ", ".join(f"<code>{esc(w)}</code>" for w in muted) or "none"
+            await _reply(update, f"Which one? Write <code>/unmute ID</code>. Muted now: {shown}.")
+            return
+        if await self.backend.unmute(chat_id, watchlist_id):
+            await _reply(
+                update, f"Unmuted <code>{esc(watchlist_id)}</code>: its alerts arrive here again."
+            )
+        else:
             await _reply(
                 update,
-                f"Digest is <b>{current}</b>. Write <code>/digest off</code> (each alert at once), "
+                f"<code>{esc(watchlist_id)}</code> is not muted here. "
+                "/mine shows what this chat receives and what is muted.",
+            )
+
+    @group_admins_only
+    async def digest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        asked = _single_argument(context)
+        try:
+            mode = DigestMode((asked or "").lower())
+        except ValueError:
+            current = (await self.backend.chat_settings(chat_of(update).id)).digest
+            refused = f"<code>{esc(asked)}</code> is not an option. " if asked else ""
+            await _reply(
+                update,
+                f"{refused}Digest is <b>{current}</b>. The accepted values: "
+                "<code>/digest off</code> (each alert at once), "
                 "<code>/digest hourly</code> or <code>/digest daily</code>.",
             )
             return
@@ -214,10 +213,11 @@ class SubscriberCommands:
                 "most allowed. Remove one with /unwatch N (/watches lists them).",
             )
             return
+        broad = _too_broad(await self.backend.try_query(query, TRY_WINDOW, 0))
         await _reply(
             update,
             f"Watching <code>{esc(text)}</code> as #{saved.id}. Matching articles will arrive "
-            "here; /unwatch " + str(saved.id) + " stops it.",
+            "here; /unwatch " + str(saved.id) + " stops it." + broad,
         )
 
     async def watches(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -275,7 +275,7 @@ class SubscriberCommands:
                 f"<code>{esc(text)}</code> matched {result.total} article"
                 f"{'s' if result.total != 1 else ''} in the last 7 days, newest first:",
                 lines,
-                tail=tail + "Save it with /watch " + esc(text),
+                tail=tail + "Save it with /watch " + esc(text) + _too_broad(result),
             ),
         )
 
@@ -312,8 +312,27 @@ class SubscriberCommands:
         return query
 
 
+def _too_broad(result: TryResult) -> str:
+    """A warning when the query caught more than a tenth of last week's articles: as a
+    watchlist it would alert on most of the news, which is rarely what was meant."""
+    if not result.scanned or result.total * BROAD_SHARE <= result.scanned:
+        return ""
+    return (
+        f"\n\n⚠️ This query matched {result.total} of the {result.scanned} articles of the "
+        "last 7 days, more than a tenth: as a watchlist it would alert on much of the news. "
+        "Narrow it with more words, a phrase or title:word."
+    )
+
+
 def _single_argument(context: ContextTypes.DEFAULT_TYPE) -> str | None:
     return context.args[0] if context.args else None
+
+
+def _watchlist_argument(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The id asked for, lower-cased: ids are lower-case in the YAML, and a subscriber who
+    writes "Iraq-Escalation" means "iraq-escalation"."""
+    argument = _single_argument(context)
+    return argument.lower() if argument else None
 
 
 def _rest_of_command(update: Update) -> str:
