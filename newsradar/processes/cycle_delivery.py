@@ -89,5 +89,5 @@ class CycleDelivery:
             return
         delivered = await self.deliver()
         add_reports(self.delivery, delivered)
-        if delivered.retry_later or delivered.unauthorized:
-            self._held = True
+        if delivered.retry_later or delivered.unauthorized or delivered.uncertain:
+            self._held = True  # Telegram is in trouble: the next run tries again
