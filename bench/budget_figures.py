@@ -27,7 +27,7 @@ TARGET_SHARE = 0.05
 def bookkeeping_seconds(outlets: int, requests: int) -> float:
     """CPU seconds the middleware spends on `requests` requests and their 304 answers."""
     specs = [
-        OutletSpec(f"o{i}", f"Outlet {i}", feeds=(f"http://10.0.{i // 250}.{i % 250}/feed/",))
+        OutletSpec(f"o{i}", f"Outlet {i}", feeds=(f"http://127.1.{i // 250}.{i % 250}/feed/",))
         for i in range(outlets)
     ]
     context = CrawlContext(by_id(specs))
