@@ -7,20 +7,22 @@ as a user in a private chat or a group, and checks both the replies and what the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from newsradar.database.outbox_store import OutboxStore
 from notifier.bot import OPERATOR_COMMANDS, SUBSCRIBER_COMMANDS, Limits, build_bot
 from notifier.bot.buttons import callback_data, parse_callback
-from notifier.delivery import deliver_pending
-from notifier.sender import TelegramSender
 from tests.support.botapi import FakeBotApi
-from tests.support.newsroom import Newsroom, ask, running_bot, wait_for
+from tests.support.newsroom import (
+    Newsroom,
+    ask,
+    converse,
+    deliver_queued,
+    wait_for,
+)
 
 PRIVATE, OTHER, GROUP, OPERATOR, LISTED = 501, 502, -4001, 777, 601
 BOT = "newsradar_test_bot"
@@ -35,7 +37,6 @@ WATCHLISTS: list[dict[str, Any]] = [
     {"id": "ukraine", "title": "Landmines in Ukraine", "query": "Ukraine landmine*", "open": True},
     {"id": "staff-only", "title": "Internal", "query": "budget", "chats": [OPERATOR]},
 ]
-QUICK_SENDER: dict[str, Any] = {"per_chat_interval": 0.0, "group_per_minute": 0, "timeout": 3.0}
 
 
 @pytest.fixture
@@ -43,19 +44,11 @@ def room(tmp_path: Path) -> Newsroom:
     return Newsroom.create(tmp_path, WATCHLISTS)
 
 
-def converse(server: FakeBotApi, room: Newsroom, scenario: Callable[[], Awaitable[None]]) -> None:
-    async def main() -> None:
-        async with running_bot(server, room.backend(), [OPERATOR]):
-            await scenario()
-
-    asyncio.run(main())
-
-
 # ----- registration, welcome, help --------------------------------------------------------
 def test_commands_are_registered_with_operator_commands_only_in_operator_chats(
     bot_api: FakeBotApi, room: Newsroom
 ) -> None:
-    converse(bot_api, room, lambda: asyncio.sleep(0))
+    converse(bot_api, room, lambda: asyncio.sleep(0), [OPERATOR])
 
     by_scope = {
         call["scope"].get("chat_id", "default"): [c["command"] for c in call["commands"]]
@@ -76,7 +69,7 @@ def test_start_welcomes_and_remembers_the_chat(
         assert "/list" in reply and "/subscribe ID" in reply and "/watch QUERY" in reply
         assert ("this group" in reply) == (chat < 0)
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     kind = "private" if chat > 0 else "group"
     assert room.query("select kind, paused, gone from chats where chat_id = ?", chat) == [
         (kind, 0, 0)
@@ -95,7 +88,7 @@ def test_help_shows_operator_commands_only_to_operators(
         assert "/status" not in subscriber and "/status" not in group
         assert "/status" in operator and "/outlets" in operator
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
 
 
 def test_commands_for_other_bots_are_ignored_and_unknown_ones_answered(
@@ -107,7 +100,7 @@ def test_commands_for_other_bots_are_ignored_and_unknown_ones_answered(
         assert "/help" in await ask(bot_api, PRIVATE, "/frobnicate")
         assert "/help" in await ask(bot_api, GROUP, f"/frobnicate@{BOT}")
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     assert len(bot_api.messages_to(GROUP)) == 1
 
 
@@ -132,7 +125,7 @@ def test_list_subscribe_mine_unsubscribe(
         assert "not subscribed" in await ask(bot_api, chat, f"/unsubscribe{suffix} iraq")
         assert "No watchlists yet" in await ask(bot_api, chat, f"/mine{suffix}")
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     assert room.query("select * from subscriptions") == []
 
 
@@ -145,7 +138,7 @@ def test_refusals_closed_unknown_and_missing_ids(bot_api: FakeBotApi, room: News
         assert "Which one?" in await ask(bot_api, PRIVATE, "/subscribe")
         assert "Which one?" in await ask(bot_api, GROUP, f"/unsubscribe@{BOT}")
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     assert room.query("select * from subscriptions") == []
 
 
@@ -159,7 +152,7 @@ def test_operator_listed_chat_can_opt_out_and_back_in(bot_api: FakeBotApi, room:
         assert room.match() == 0  # the opt-out holds although the YAML still lists the chat
         assert "Subscribed to iraq" in await ask(bot_api, LISTED, "/subscribe iraq")
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     room.add_article("Iraq militias again near Al Asad")
     assert room.match() == 1
 
@@ -173,7 +166,7 @@ def test_pause_resume_and_digest_settings(bot_api: FakeBotApi, room: Newsroom) -
         assert "Digest is hourly" in await ask(bot_api, PRIVATE, "/digest weekly")
         assert "one message per day" in await ask(bot_api, PRIVATE, "/digest DAILY")
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     assert room.query("select chat_id, paused, digest from chats order by chat_id") == [
         (GROUP, 0, "off"),
         (PRIVATE, 0, "daily"),
@@ -192,7 +185,7 @@ def test_watch_watches_unwatch(bot_api: FakeBotApi, room: Newsroom, chat: int, s
         assert "Removed #1" in await ask(bot_api, chat, f"/unwatch{suffix} #1")
         assert "No watchlists of your own" in await ask(bot_api, chat, f"/watches{suffix}")
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     assert room.query("select * from chat_watchlists") == []
 
 
@@ -205,7 +198,7 @@ def test_bad_queries_show_the_parser_column_and_hint(bot_api: FakeBotApi, room: 
         assert "Write the query" in await ask(bot_api, PRIVATE, "/watch")
         assert "column" in await ask(bot_api, PRIVATE, '/try "Al Asad')
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     assert room.query("select * from chat_watchlists") == []
 
 
@@ -244,7 +237,7 @@ def test_a_chat_cannot_remove_another_chats_watchlist(bot_api: FakeBotApi, room:
         assert "#1" in await ask(bot_api, PRIVATE, "/watch Iraq")
         assert "no watchlist #1" in await ask(bot_api, OTHER, "/unwatch 1")
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     assert room.query("select id, chat_id from chat_watchlists") == [(1, PRIVATE)]
 
 
@@ -260,7 +253,7 @@ def test_try_shows_what_matched_in_the_last_seven_days(bot_api: FakeBotApi, room
         assert "Responsible Statecraft" in reply
         assert "matched nothing" in await ask(bot_api, PRIVATE, "/try Yemen")
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     assert room.query("select * from chat_watchlists") == []  # trying saves nothing
 
 
@@ -269,11 +262,11 @@ def test_personal_watchlist_alerts_only_its_own_chat(bot_api: FakeBotApi, room: 
         await ask(bot_api, PRIVATE, '/watch "Red Sea" shipping')
         await ask(bot_api, OTHER, "/watch Greenland")
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     room.add_article("Houthis again target Red Sea shipping", "Shipping in the Red Sea is hit.")
     room.add_article("Nothing about the sea", "Quiet day.")
     assert room.match() == 1
-    report = asyncio.run(_deliver(bot_api, room))
+    report = asyncio.run(deliver_queued(bot_api, room))
 
     assert report.sent == 1
     [alert] = bot_api.messages_to(PRIVATE)[-1:]
@@ -292,7 +285,7 @@ def test_operator_commands_are_refused_elsewhere_without_leaking(
             reply = await ask(bot_api, chat, command)
             assert reply == "Sorry, that command is only for the operators of this bot."
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
 
 
 def test_operator_status_and_outlets(bot_api: FakeBotApi, room: Newsroom) -> None:
@@ -317,16 +310,10 @@ def test_operator_status_and_outlets(bot_api: FakeBotApi, room: Newsroom) -> Non
         assert "statecraft — Responsible Statecraft" in outlets
         assert "warontherocks — War on the Rocks (disabled)" in outlets
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
 
 
 # ----- the buttons under an alert ---------------------------------------------------------------
-async def _deliver(server: FakeBotApi, room: Newsroom) -> Any:
-    async with TelegramSender(server.token, server.url, **QUICK_SENDER) as sender:
-        names = {o.id: o.name for o in room.config.outlets}
-        return await deliver_pending(OutboxStore(room.db), sender, outlet_names=names)
-
-
 def _press(server: FakeBotApi, chat: int, button: int) -> tuple[dict, dict]:
     message = server.messages_to(chat)[-1]
     data = message["reply_markup"]["inline_keyboard"][0][button]["callback_data"]
@@ -342,7 +329,7 @@ def test_mute_button_silences_the_watchlist_for_a_day(
         await ask(bot_api, chat, f"/subscribe@{BOT} iraq")
         room.add_article("Iraq militias near Al Asad")
         room.match()
-        await _deliver(bot_api, room)
+        await deliver_queued(bot_api, room)
         message, _ = _press(bot_api, chat, 0)
         await wait_for(lambda: bot_api.calls("editMessageReplyMarkup"))
         [answer] = bot_api.calls("answerCallbackQuery")
@@ -352,7 +339,7 @@ def test_mute_button_silences_the_watchlist_for_a_day(
         [[undo]] = edit["reply_markup"]["inline_keyboard"]  # the buttons give way to an undo
         assert undo["text"] == "↩️ Undo mute"
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     [(until,)] = room.query(
         "select until from mutes where chat_id = ? and watchlist_id = 'iraq'", chat
     )
@@ -370,7 +357,7 @@ def test_unsubscribe_button_leaves_the_watchlist(bot_api: FakeBotApi, room: News
         room.add_article("Iraq militias near Al Asad")
         room.add_article("Greenland ice sheet")
         room.match()
-        await _deliver(bot_api, room)
+        await deliver_queued(bot_api, room)
         operator_alert, personal_alert = bot_api.messages_to(PRIVATE)[-2:]
         for message in (operator_alert, personal_alert):
             keyboard = message["reply_markup"]["inline_keyboard"][0]
@@ -381,7 +368,7 @@ def test_unsubscribe_button_leaves_the_watchlist(bot_api: FakeBotApi, room: News
         answers = [a["text"] for a in bot_api.calls("answerCallbackQuery")]
         assert answers == ["Unsubscribed from iraq.", "Removed your watchlist #1."]
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     assert room.query("select * from subscriptions") == []
     assert room.query("select * from chat_watchlists") == []
 
@@ -408,7 +395,7 @@ def test_token_stays_out_of_logs_while_the_bot_runs(
         await wait_for(lambda: len(bot_api.calls("sendMessage")) >= 2)
         await asyncio.sleep(0.2)
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     secret = bot_api.token.split(":", 1)[1]
     assert caplog.records
     assert all(secret not in record.getMessage() for record in caplog.records)
@@ -423,16 +410,16 @@ def test_a_chat_that_blocked_the_bot_and_talks_again_gets_its_held_alerts(
     bot_api.fail_next(
         "sendMessage", status=403, description="Forbidden: bot was blocked by the user"
     )
-    asyncio.run(_deliver(bot_api, room))
+    asyncio.run(deliver_queued(bot_api, room))
     assert room.query("select gone from chats where chat_id = ?", LISTED) == [(1,)]
     assert room.query("select status from outbox") == [("held",)]
 
     async def scenario() -> None:
         await ask(bot_api, LISTED, "/mine")
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     assert room.query("select gone from chats where chat_id = ?", LISTED) == [(0,)]
-    asyncio.run(_deliver(bot_api, room))
+    asyncio.run(deliver_queued(bot_api, room))
     assert "Iraq militias near Al Asad" in bot_api.messages_to(LISTED)[-1]["plain_text"]
     assert room.query("select status from outbox") == [("sent",)]
 
@@ -460,7 +447,7 @@ def test_in_a_group_only_admins_change_what_it_receives(
         )
         room.add_article("Iraq militias near Al Asad")
         room.match()
-        await _deliver(bot_api, room)
+        await deliver_queued(bot_api, room)
         alert = bot_api.messages_to(GROUP)[-1]
         mute = alert["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         bot_api.push_callback_query(GROUP, mute, message_id=alert["message_id"], user_id=member)
@@ -468,7 +455,7 @@ def test_in_a_group_only_admins_change_what_it_receives(
         [refused] = bot_api.calls("answerCallbackQuery")
         assert refused["text"].startswith("Only this group's admins")
 
-    converse(bot_api, room, scenario)
+    converse(bot_api, room, scenario, [OPERATOR])
     assert room.query("select watchlist_id from subscriptions where chat_id = ?", GROUP) == [
         ("iraq",)
     ]

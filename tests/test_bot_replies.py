@@ -6,19 +6,20 @@ Driven like tests/test_bot.py: the real bot client long-polling the local Bot AP
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from newsradar.database.outbox_store import OutboxStore
-from notifier.delivery import deliver_pending
-from notifier.sender import TelegramSender
 from tests.support.botapi import FakeBotApi
-from tests.support.newsroom import Newsroom, ask, running_bot, wait_for
-from tests.test_config import NEAR_REFUSED
+from tests.support.newsroom import (
+    Newsroom,
+    ask,
+    converse,
+    deliver_queued,
+    wait_for,
+)
+from tests.support.query_cases import NEAR_REFUSED
 
 PRIVATE, GROUP = 501, -4001
 BOT = "newsradar_test_bot"
@@ -27,26 +28,11 @@ WATCHLISTS: list[dict[str, Any]] = [
     {"id": "iraq-escalation", "title": "US-Iraq escalation", "query": AS_WRITTEN, "open": True},
     {"id": "mines", "title": "Landmines", "keywords": ["Land mine", "UXO"], "open": True},
 ]
-QUICK_SENDER: dict[str, Any] = {"per_chat_interval": 0.0, "group_per_minute": 0, "timeout": 3.0}
 
 
 @pytest.fixture
 def room(tmp_path: Path) -> Newsroom:
     return Newsroom.create(tmp_path, WATCHLISTS)
-
-
-def converse(server: FakeBotApi, room: Newsroom, scenario: Callable[[], Awaitable[None]]) -> None:
-    async def main() -> None:
-        async with running_bot(server, room.backend()):
-            await scenario()
-
-    asyncio.run(main())
-
-
-async def _deliver(server: FakeBotApi, room: Newsroom) -> None:
-    async with TelegramSender(server.token, server.url, **QUICK_SENDER) as sender:
-        names = {o.id: o.name for o in room.config.outlets}
-        await deliver_pending(OutboxStore(room.db), sender, outlet_names=names)
 
 
 def test_list_shows_each_query_exactly_as_written(bot_api: FakeBotApi, room: Newsroom) -> None:
@@ -92,7 +78,7 @@ def test_mute_offers_an_undo_and_unmute_lifts_it(bot_api: FakeBotApi, room: News
         await ask(bot_api, PRIVATE, "/subscribe iraq-escalation")
         room.add_article("Iraq militias strike near Al Asad")
         room.match()
-        await _deliver(bot_api, room)
+        await deliver_queued(bot_api, room)
 
         assert press_last_button(0)["text"].startswith("🔕 Mute")
         await wait_for(lambda: len(bot_api.calls("editMessageReplyMarkup")) == 1)

@@ -8,6 +8,7 @@ import pytest
 
 from newsradar.config import ConfigError, load_config
 from tests.support.config_files import OUTLETS
+from tests.support.query_cases import NEAR_REFUSED
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config"
 
@@ -106,14 +107,6 @@ def test_query_error_points_at_the_column_in_the_file(tmp_path: Path) -> None:
     # The unbalanced quote is the 6th character of the query, which starts at column 13.
     assert problem.startswith(f"{tmp_path / 'watchlists.yaml'}:4:18:"), problem
     assert "quote" in problem
-
-
-NEAR_REFUSED = [  # (query, column of the problem in the query, its message)
-    ("Kataib NEAR/x strike", 8, "'NEAR/x' is not a distance in words"),
-    ("Kataib NEAR/0 strike", 8, "'NEAR/0' is not a distance in words"),
-    ("Kataib NEAR/5", 8, "NEAR/5 with nothing after it"),
-    ("NEAR/5 strike", 1, "NEAR/5 with nothing before it"),
-]
 
 
 @pytest.mark.parametrize(("query", "column", "message"), NEAR_REFUSED)

@@ -15,7 +15,7 @@ import pytest
 
 from notifier.bot.help_text import HELP, WELCOME
 from notifier.query import QueryError, parse_query
-from tests.test_query_table import README, Row, matches
+from tests.support.query_cases import README, Row, matches
 
 BOT_TEXTS = {"welcome": WELCOME, "help": HELP}
 SYNTAX_NAMES = {"OR", "( )"}  # spans that name syntax rather than being queries

@@ -6,23 +6,11 @@ itself, so the documentation cannot drift from what the matcher does.
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
-from notifier.matcher import Matcher
 from notifier.query import QueryError, parse_query
-
-README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-class Row(NamedTuple):
-    query: str
-    text: str
-    expected: bool
-    title: str = ""
-
+from tests.support.query_cases import README, Row, matches
 
 ROWS: list[Row] = [
     # words, implied and written AND
@@ -142,10 +130,6 @@ REFUSED = [
     "NEAR/5 strike",
     "-Kataib NEAR/5 strike",
 ]
-
-
-def matches(row: Row) -> bool:
-    return bool(Matcher([("w", parse_query(row.query))]).match(row.title, row.text))
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.query} | {r.title} | {r.text}")

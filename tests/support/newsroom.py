@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,8 +19,11 @@ from newsradar.config import Config, load_config
 from newsradar.database import Article, Database, utcnow
 from newsradar.database.bot_backend import DatabaseBackend
 from newsradar.database.match_store import MatchStore
+from newsradar.database.outbox_store import OutboxStore
 from notifier.alert_queue import AlertQueue
 from notifier.bot import build_bot
+from notifier.delivery import DeliveryReport, deliver_pending
+from notifier.sender import TelegramSender
 from tests.support.botapi import FakeBotApi
 
 OUTLETS = [
@@ -127,6 +130,32 @@ async def running_bot(
         finally:
             await app.updater.stop()
             await app.stop()
+
+
+def converse(
+    server: FakeBotApi,
+    room: Newsroom,
+    scenario: Callable[[], Awaitable[None]],
+    operator_chats: Iterable[int] = (),
+) -> None:
+    """Run one exchange with the bot, as a test's whole conversation."""
+
+    async def main() -> None:
+        async with running_bot(server, room.backend(), operator_chats):
+            await scenario()
+
+    asyncio.run(main())
+
+
+# Sends at once, so a test waits for nothing Telegram's pace would impose.
+QUICK_SENDER: dict[str, Any] = {"per_chat_interval": 0.0, "group_per_minute": 0, "timeout": 3.0}
+
+
+async def deliver_queued(server: FakeBotApi, room: Newsroom) -> DeliveryReport:
+    """Send what the room's outbox holds to the local Bot API server."""
+    async with TelegramSender(server.token, server.url, **QUICK_SENDER) as sender:
+        names = {o.id: o.name for o in room.config.outlets}
+        return await deliver_pending(OutboxStore(room.db), sender, outlet_names=names)
 
 
 async def wait_for(condition: Any, timeout: float = 10.0) -> None:
