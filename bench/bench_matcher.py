@@ -4,6 +4,8 @@ The matcher scans an article once for all watchlists, so going from 10 to 2,000 
 cost well under twice as much per article. Articles are the seed texts; watchlist terms are drawn
 partly from the articles' own vocabulary (so many watchlists have hits) and partly from words the
 articles never use; ``--share`` is the probability that a term is one of the articles' words.
+Every fifth watchlist uses NEAR (as in ``Kataib NEAR/5 strike*``, at 3 to 10 words), so the
+figure includes the position check NEAR adds to the one scan.
 
     python bench/bench_matcher.py [--sizes 10 2000] [--repeats 25] [--share 0.01 0.05 0.1]
 """
@@ -29,6 +31,12 @@ TEMPLATES = (  # each has exactly ten terms
     '{0} OR {1} OR {2} OR "{3} {4}" OR {5} OR {6}* OR {7} OR title:{8} -{9} -{10}',
     "({0} {1}) OR ({2} {3}) OR ({4} {5}) OR ({6} {7}*) OR {8} OR {9}",
 )
+NEAR_EVERY = 5  # one watchlist in five uses NEAR: the share the 2x target is held to
+NEAR_TEMPLATES = (  # ten terms each too; words, phrases and groups on either side of NEAR/{d}
+    '{0} NEAR/{d} {1}* OR "{2} {3}" NEAR/{d} ({4} OR {5}*) OR {6} OR {7} OR {8} -{9} -{10}',
+    '({0} OR {5}) NEAR/{d} ("{2} {3}" OR {1}*) OR title:({4} NEAR/{d} {6})'
+    " OR {7} OR {8} -{9} -{10}",
+)
 
 
 def load_articles(folder: Path) -> list[tuple[str, str]]:
@@ -51,15 +59,43 @@ def vocabularies(
     return used, sorted(set(unused) - set(used))
 
 
+def near_pairs(articles: list[tuple[str, str]], span: int = 5) -> list[tuple[str, str]]:
+    """Pairs of words (six letters or more) at most ``span`` words apart in one paragraph: what a
+    NEAR is written for, so a NEAR built on one has both sides fire and its positions checked."""
+    pairs = set()
+    for _, text in articles:
+        for paragraph in text.split("\n\n"):
+            words = normalize(paragraph).split()
+            for index, word in enumerate(words):
+                for other in words[index + 1 : index + 1 + span]:
+                    if len(word) >= 6 and len(other) >= 6 and word != other:
+                        pairs.add((word, other))
+    return sorted(pairs)
+
+
 def make_watchlists(
-    count: int, share: float, used: list[str], unused: list[str], rng: random.Random
+    count: int,
+    share: float,
+    used: list[str],
+    unused: list[str],
+    rng: random.Random,
+    pairs: Sequence[tuple[str, str]] = (),
 ) -> list[tuple[str, Query]]:
-    """``count`` ten-term watchlists; each term comes from ``used`` with probability ``share``."""
+    """``count`` ten-term watchlists, every ``NEAR_EVERY``-th with NEAR, so the 10 and the 2,000
+    hold the same share; each term comes from ``used`` with probability ``share``, and with that
+    probability too a NEAR's first two words are one of ``pairs``."""
     watchlists = []
     for number in range(count):
-        template = TEMPLATES[number % len(TEMPLATES)]
+        near, plain = divmod(number, NEAR_EVERY)
+        if plain == NEAR_EVERY - 1:
+            template = NEAR_TEMPLATES[near % len(NEAR_TEMPLATES)]
+        else:
+            template = TEMPLATES[(number - near) % len(TEMPLATES)]
         words = [rng.choice(used if rng.random() < share else unused) for _ in range(12)]
-        watchlists.append((f"w{number}", parse_query(template.format(*words))))
+        if plain == NEAR_EVERY - 1 and pairs and rng.random() < share:
+            words[0], words[1] = rng.choice(pairs)
+        query = template.format(*words, d=rng.randint(3, 10))
+        watchlists.append((f"w{number}", parse_query(query)))
     return watchlists
 
 
@@ -97,7 +133,7 @@ def compare(
     """
     rng = random.Random(20240101)
     used, unused = vocabularies(articles, rng)
-    largest = make_watchlists(max(sizes), share, used, unused, rng)
+    largest = make_watchlists(max(sizes), share, used, unused, rng, near_pairs(articles))
     matchers: dict[int, Matcher] = {}
     build: dict[int, float] = {}
     for size in sizes:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import urllib.error
 import urllib.request
 
+from bench.bench_matcher import NEAR_EVERY, make_watchlists, near_pairs
 from bench.outlets import SyntheticOutlets, address, index_of, make_article
 from bench.telegram_figures import _crawl_start, _max_in_window
 from crawler.dedupe import fingerprint
+from notifier.matcher import Matcher
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
@@ -60,3 +63,15 @@ def test_a_crawl_starts_at_its_first_request_after_the_last_pause_before_the_pag
     ]
     assert _crawl_start(log, "/2026/11/21/probe/") == 60.0
     assert _crawl_start(log, "/never-fetched/") is None
+
+
+def test_a_fifth_of_the_matching_watchlists_use_near_and_paired_sides_fire() -> None:
+    articles = [("Kataib strike", "Kataib Hezbollah claimed the drone strikes.\n\nOther words.")]
+    pairs = near_pairs(articles)
+    assert ("kataib", "hezbollah") in pairs and ("kataib", "strikes") in pairs
+    assert all(len(a) >= 6 and len(b) >= 6 for a, b in pairs)
+    rng = random.Random(3)
+    watchlists = make_watchlists(20, 1.0, ["zzzzzz"], ["yyyyyy"], rng, [("hezbollah", "claimed")])
+    near = {name for name, query in watchlists if "NEAR/" in str(query)}
+    assert len(near) == 20 // NEAR_EVERY
+    assert {match.watchlist_id for match in Matcher(watchlists).match(*articles[0])} == near
