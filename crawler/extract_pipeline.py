@@ -11,11 +11,14 @@ from crawler.crawl_context import CrawlContext
 from crawler.dedupe import canonical_url
 from crawler.extract import extract_article
 from crawler.items import ArticleItem
+from crawler.language_guess import article_language
 from crawler.page_template import OutletTemplate
 
 
 class ExtractPipeline:
     """Page HTML -> title, author, date, language and body text; pages without text are dropped.
+
+    The language is the one the page declares, or else the one identified from its text.
 
     Each outlet's learned template (see crawler.page_template) lives as long as the context's
     `templates` mapping: a long-running process hands the same one to every crawl. The CPU time
@@ -63,6 +66,6 @@ class ExtractPipeline:
         item.title = extracted.title or item.hint_title
         item.author = extracted.author
         item.published = extracted.published or item.hint_published
-        item.language = extracted.language
+        item.language = article_language(extracted.language, extracted.text)
         item.text = extracted.text
         return item

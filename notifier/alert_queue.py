@@ -114,7 +114,9 @@ class AlertQueue:
             claimed.record(article.id, (), {})
             return
         matches = [
-            m for m in self.matcher.match(article.title, article.text) if self._applies(m, article)
+            m
+            for m in self.matcher.match(article.title, article.text, language=article.language)
+            if self._applies(m, article)
         ]
         report.matches += len(matches)
         per_chat: dict[int, list[Match]] = defaultdict(list)

@@ -6,7 +6,8 @@ is scanned once however many watchlists there are. Each watchlist is indexed und
 set of its positive terms at least one of which occurs whenever the query is true (for
 ``a b OR c`` just ``a``; at worst all its positive terms). Only watchlists whose anchor was hit are
 evaluated, each through one compiled function, so watchlists about other things cost nothing.
-``a NEAR/n b`` adds a position check to that function, on the same scan: no second pass.
+``a NEAR/n b`` adds a position check to that function, on the same scan: no second pass, and
+``lang:xx`` a comparison with the language the article was given in, never a word to scan for.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Literal, NamedTuple
 
 import ahocorasick
 
-from notifier.query import And, Near, Not, Or, Query, Term, Token, tokenize
+from notifier.query import And, Lang, Near, Not, Or, Query, Term, Token, tokenize
 from notifier.query_anchors import cheapest_anchor
 
 HitField = Literal["title", "text"]
@@ -29,8 +30,8 @@ HitField = Literal["title", "text"]
 _Side = tuple[tuple[int, bool], ...]
 # Whether a NEAR holds in this article: (left side, right side, distance in words) -> truth.
 _NearCheck = Callable[[_Side, _Side, int], bool]
-# Compiled query: (pattern ids found anywhere, pattern ids found in the title, NEAR check) -> truth.
-_Evaluator = Callable[[AbstractSet[int], AbstractSet[int], _NearCheck], bool]
+# Compiled query: (pattern ids anywhere, pattern ids in the title, NEAR check, language) -> truth.
+_Evaluator = Callable[[AbstractSet[int], AbstractSet[int], _NearCheck, str | None], bool]
 
 
 @dataclass(frozen=True)
@@ -177,10 +178,10 @@ class Matcher:
     def _compile(self, watchlist_id: str, query: Query) -> _Evaluator:
         """Turn the query into one plain function, so a candidate costs a single call.
 
-        The generated source holds only pattern ids, operators and the two parameter names, never
-        text from the query, so nothing a user writes is ever executed.
+        The generated source holds only pattern ids, checked two-letter language codes, operators
+        and the parameter names, never other text from the query, so nothing a user writes runs.
         """
-        source = f"lambda anywhere, in_title, near: {self._expression(query)}"
+        source = f"lambda anywhere, in_title, near, language: {self._expression(query)}"
         try:
             code = compile(source, f"<watchlist {watchlist_id}>", "eval")
         except (SyntaxError, RecursionError, MemoryError) as error:
@@ -191,6 +192,10 @@ class Matcher:
         if isinstance(query, Term):
             slot = self._slot(query)
             return f"{slot.pattern_id} in {'in_title' if slot.title_only else 'anywhere'}"
+        if isinstance(query, Lang):  # two ASCII letters, checked: safe to write as a literal
+            if not (len(query.code) == 2 and query.code.isascii() and query.code.isalpha()):
+                raise ValueError(f"{query.code!r} is not a language code")
+            return f"language == {query.code.lower()!r}"
         if isinstance(query, Not):
             return f"not ({self._expression(query.operand)})"
         if isinstance(query, And | Or):
@@ -216,8 +221,9 @@ class Matcher:
         found = list(self._automaton.iter(stream))
         return _ScannedText(tokens, token_at, found, self._pattern_lengths, self._pattern_words)
 
-    def match(self, title: str, text: str) -> list[Match]:
-        """Every watchlist whose query is true for this article, in the order given."""
+    def match(self, title: str, text: str, *, language: str | None = None) -> list[Match]:
+        """Every watchlist whose query is true for this article, in the order given; ``language``
+        (ISO 639-1, None when unknown: no ``lang:`` check holds) is what ``lang:xx`` tests."""
         title_scan = self._scan(title)
         text_scan = self._scan(text)
         in_title = title_scan.first_ends.keys()
@@ -231,7 +237,7 @@ class Matcher:
         matches = []
         for position in sorted(candidates):
             watchlist = self._watchlists[position]
-            if not watchlist.evaluate(anywhere, in_title, near):
+            if not watchlist.evaluate(anywhere, in_title, near, language):
                 continue
             if watchlist.min_hits > 1:
                 fired = sum(

@@ -49,6 +49,7 @@ class StoredArticle:
     published: datetime | None
     fetched_at: datetime
     text: str
+    language: str | None = None  # ISO 639-1, declared or identified; None when unknown
 
     @property
     def when(self) -> datetime:
@@ -71,6 +72,7 @@ class PendingArticle:
     title: str
     text: str
     alertable: bool  # False: back catalogue or an old story, done without being matched
+    language: str | None = None  # ISO 639-1, for lang: in queries; None when unknown
 
 
 @dataclass(frozen=True)

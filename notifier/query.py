@@ -6,11 +6,12 @@ share), :mod:`notifier.query_parser` (query text to tree, with column and hint o
 """
 
 from notifier.query_parser import any_of, parse_query
-from notifier.query_tree import And, Near, Not, Or, Query, QueryError, Term
+from notifier.query_tree import And, Lang, Near, Not, Or, Query, QueryError, Term
 from notifier.text_folding import Token, normalize, tokenize
 
 __all__ = [
     "And",
+    "Lang",
     "Near",
     "Not",
     "Or",

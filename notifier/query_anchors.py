@@ -3,7 +3,7 @@ one of which occurs whenever the query is true, the cheapest such set."""
 
 from __future__ import annotations
 
-from notifier.query_tree import And, Near, Not, Or, Query, Term
+from notifier.query_tree import And, Lang, Near, Not, Or, Query, Term
 
 
 def _anchor_options(query: Query, positive: bool = True) -> list[frozenset[Term]]:
@@ -14,6 +14,8 @@ def _anchor_options(query: Query, positive: bool = True) -> list[frozenset[Term]
     """
     if isinstance(query, Term):
         return [frozenset((query,))] if positive else []
+    if isinstance(query, Lang):  # a check on the article, not a word: it anchors nothing
+        return []
     if isinstance(query, Not):
         return _anchor_options(query.operand, not positive)
     if isinstance(query, And | Or | Near):

@@ -2,17 +2,19 @@
 
 Queries follow the search operators people already know: words (AND by default, ``AND`` may be
 written), ``OR``, ``"exact phrase"``, ``-excluded`` (also ``-"a phrase"`` and ``-(group)``),
-``prefix*``, ``( )``, ``title:`` for the title only and ``a NEAR/n b``. NEAR binds tightest, then
+``prefix*``, ``( )``, ``title:`` for the title only, ``lang:xx`` for the article's language
+(ISO 639-1) and ``a NEAR/n b``. NEAR binds tightest, then
 ``OR``, then AND, so ``a b OR c`` means ``a AND (b OR c)`` and ``a OR b NEAR/3 c`` means
 ``a OR (b NEAR/3 c)``. Every refusal names the column and a hint.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
-from notifier.query_tree import Near, Not, Query, QueryError, Term, TermKind, and_of, or_of
+from notifier.query_tree import Lang, Near, Not, Query, QueryError, Term, TermKind, and_of, or_of
 from notifier.text_folding import QUOTES, normalize
 
 MAX_NESTING = 20
@@ -22,13 +24,15 @@ MAX_DEPTH = 64
 
 
 NEAR_HINT = "write NEAR/ and a number of words from 1, e.g. Kataib NEAR/5 strike*"
+LANG_HINT = "write lang: and a two-letter language code (ISO 639-1), e.g. Iraq lang:en"
 
 
 class _Lexeme(NamedTuple):
-    kind: Literal["term", "(", ")", "OR", "AND", "-", "title:", "NEAR"]
+    kind: Literal["term", "(", ")", "OR", "AND", "-", "title:", "NEAR", "lang"]
     column: int
     term: Term | None = None
     distance: int = 0
+    code: str = ""
 
 
 def _lex(text: str) -> list[_Lexeme]:
@@ -98,6 +102,12 @@ def _lex_bare(text: str, i: int, lexemes: list[_Lexeme]) -> int:
             )
         lexemes.append(_Lexeme("title:", column))
         return after
+    if raw.lower().startswith("lang:"):
+        code = raw[len("lang:") :]
+        if len(code) != 2 or not (code.isascii() and code.isalpha()):
+            raise QueryError(f"{raw!r} is not a language", column, LANG_HINT)
+        lexemes.append(_Lexeme("lang", column, code=code.lower()))
+        return end
     if raw in ("OR", "AND"):
         lexemes.append(_Lexeme("OR" if raw == "OR" else "AND", column))
         return end
@@ -197,7 +207,7 @@ class _Parser:
         while (lexeme := self.peek()) is not None and lexeme.kind == "NEAR":
             self.take()
             after = self.peek()
-            if after is None or after.kind not in ("term", "(", "title:", "-"):
+            if after is None or after.kind not in ("term", "(", "title:", "-", "lang"):
                 raise QueryError(
                     f"NEAR/{lexeme.distance} with nothing after it",
                     lexeme.column,
@@ -205,6 +215,12 @@ class _Parser:
                 )
             right = self.parse_unary()
             for side in (query, right):
+                if isinstance(side, Lang):
+                    raise QueryError(
+                        "lang: beside NEAR",
+                        lexeme.column,
+                        "a language is not a word: write (a NEAR/5 b) lang:en",
+                    )
                 if isinstance(side, Not):
                     raise QueryError(
                         "an excluded word beside NEAR",
@@ -228,6 +244,8 @@ class _Parser:
         if lexeme.kind == "term":
             assert lexeme.term is not None
             return lexeme.term
+        if lexeme.kind == "lang":
+            return Lang(lexeme.code)
         if lexeme.kind == "title:":
             inner = self.nested_atom(lexeme)
             if isinstance(inner, Term):
@@ -297,7 +315,7 @@ class _Parser:
 
     @staticmethod
     def _starts_operand(lexeme: _Lexeme | None) -> bool:
-        return lexeme is not None and lexeme.kind in ("term", "(", "-", "title:")
+        return lexeme is not None and lexeme.kind in ("term", "(", "-", "title:", "lang")
 
     def first_exclusion_column(self) -> int:
         return next((lx.column for lx in self.lexemes if lx.kind == "-"), 1)
@@ -307,9 +325,16 @@ def parse_query(text: str) -> Query:
     """Parse a watchlist query; raises :class:`QueryError` with column and hint on bad input."""
     parser = _Parser(text)
     query = parser.parse()
-    if query.evaluate(lambda _term: False):
-        # A query true without any of its words would alert on every article.
+    if _true_without_words(query, parser.lexemes):
+        # A query true without any of its words would alert on every article (of a language).
         column = parser.first_exclusion_column()
+        lang = next((lx for lx in parser.lexemes if lx.kind == "lang"), None)
+        if not query.terms() and lang is not None and not query.all_terms():
+            raise QueryError(
+                "lang: with no word to look for",
+                lang.column,
+                "add a word to look for, e.g. Iraq lang:en",
+            )
         if not query.terms():
             raise QueryError(
                 "the query only excludes words",
@@ -319,9 +344,23 @@ def parse_query(text: str) -> Query:
         raise QueryError(
             "the query matches articles that contain none of its words",
             column,
-            "keep each -exclusion outside OR groups, e.g. (a OR b) -c",
+            "keep each -exclusion and lang: outside OR groups, e.g. (a OR b) -c lang:en",
         )
     return query
+
+
+def _true_without_words(query: Query, lexemes: Sequence[_Lexeme]) -> bool:
+    """Whether the query holds for some article with none of its words, in any language: each
+    language it names, or one it does not."""
+    languages: Sequence[str | None] = sorted({lx.code for lx in lexemes if lx.kind == "lang"})
+    return any(
+        query.evaluate(functools.partial(_is_language, language)) for language in (*languages, None)
+    )
+
+
+def _is_language(language: str | None, node: Term | Lang) -> bool:
+    """No word occurs; a ``lang:`` check holds only for ``language``."""
+    return isinstance(node, Lang) and node.code == language
 
 
 def any_of(keywords: Sequence[str]) -> Query:

@@ -30,6 +30,6 @@ def preview(
     for article in archive.newest_first(window, scan_limit):
         if applies_to is not None and not applies_to(article.outlet_id):
             continue
-        matches = matcher.match(article.title or "", article.text)
+        matches = matcher.match(article.title or "", article.text, language=article.language)
         if matches:
             yield PreviewHit(article, matches[0].terms)

@@ -1,5 +1,5 @@
-"""The compiled form of a watchlist query: an immutable tree of terms, NOT, AND, OR and NEAR, and
-the error a query the parser refuses raises."""
+"""The compiled form of a watchlist query: an immutable tree of terms, language checks, NOT, AND,
+OR and NEAR, and the error a query the parser refuses raises."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ class Query:
 
     __slots__ = ()
 
-    def evaluate(self, is_hit: Callable[[Term], bool]) -> bool:
-        """Truth of the query given which terms occur."""
+    def evaluate(self, is_hit: Callable[[Term | Lang], bool]) -> bool:
+        """Truth of the query given which terms occur (and which ``lang:`` checks hold)."""
         raise NotImplementedError
 
     def polar_terms(self, positive: bool = True) -> Iterator[tuple[Term, bool]]:
@@ -47,7 +47,7 @@ class Term(Query):
     field: TermField = "any"
     source: str = dataclass_field(default="", compare=False)
 
-    def evaluate(self, is_hit: Callable[[Term], bool]) -> bool:
+    def evaluate(self, is_hit: Callable[[Term | Lang], bool]) -> bool:
         return is_hit(self)
 
     def polar_terms(self, positive: bool = True) -> Iterator[tuple[Term, bool]]:
@@ -65,10 +65,33 @@ class Term(Query):
 
 
 @dataclass(frozen=True, slots=True)
+class Lang(Query):
+    """``lang:xx``: the article is in language ``code`` (ISO 639-1, lower case).
+
+    A check on the article rather than a word in it, so it has no terms: it can narrow a query
+    but never anchor one, and a query of language checks alone is refused like one of exclusions.
+    """
+
+    code: str
+
+    def evaluate(self, is_hit: Callable[[Term | Lang], bool]) -> bool:
+        return is_hit(self)
+
+    def polar_terms(self, positive: bool = True) -> Iterator[tuple[Term, bool]]:
+        return iter(())
+
+    def with_field(self, new_field: TermField) -> Lang:
+        return self
+
+    def __str__(self) -> str:
+        return f"lang:{self.code}"
+
+
+@dataclass(frozen=True, slots=True)
 class Not(Query):
     operand: Query
 
-    def evaluate(self, is_hit: Callable[[Term], bool]) -> bool:
+    def evaluate(self, is_hit: Callable[[Term | Lang], bool]) -> bool:
         return not self.operand.evaluate(is_hit)
 
     def polar_terms(self, positive: bool = True) -> Iterator[tuple[Term, bool]]:
@@ -78,7 +101,7 @@ class Not(Query):
         return Not(self.operand.with_field(new_field))
 
     def __str__(self) -> str:
-        if isinstance(self.operand, Term):
+        if isinstance(self.operand, Term | Lang):
             return f"-{self.operand}"
         return f"-({self.operand})"
 
@@ -87,7 +110,7 @@ class Not(Query):
 class And(Query):
     operands: tuple[Query, ...]
 
-    def evaluate(self, is_hit: Callable[[Term], bool]) -> bool:
+    def evaluate(self, is_hit: Callable[[Term | Lang], bool]) -> bool:
         return all(operand.evaluate(is_hit) for operand in self.operands)
 
     def polar_terms(self, positive: bool = True) -> Iterator[tuple[Term, bool]]:
@@ -105,7 +128,7 @@ class And(Query):
 class Or(Query):
     operands: tuple[Query, ...]
 
-    def evaluate(self, is_hit: Callable[[Term], bool]) -> bool:
+    def evaluate(self, is_hit: Callable[[Term | Lang], bool]) -> bool:
         return any(operand.evaluate(is_hit) for operand in self.operands)
 
     def polar_terms(self, positive: bool = True) -> Iterator[tuple[Term, bool]]:
@@ -134,7 +157,7 @@ class Near(Query):
     right: Query
     distance: int
 
-    def evaluate(self, is_hit: Callable[[Term], bool]) -> bool:
+    def evaluate(self, is_hit: Callable[[Term | Lang], bool]) -> bool:
         return self.left.evaluate(is_hit) and self.right.evaluate(is_hit)
 
     def polar_terms(self, positive: bool = True) -> Iterator[tuple[Term, bool]]:
@@ -147,7 +170,7 @@ class Near(Query):
         )
 
     def __str__(self) -> str:
-        sides = [s if isinstance(s, Term) else f"({s})" for s in (self.left, self.right)]
+        sides = [s if isinstance(s, Term | Lang) else f"({s})" for s in (self.left, self.right)]
         return f"{sides[0]} NEAR/{self.distance} {sides[1]}"
 
 

@@ -53,6 +53,25 @@ def test_one_alert_per_chat_naming_every_watchlist_that_matched(tmp_path: Path) 
     assert room.match() == 0  # matched once: nothing more to do
 
 
+def test_the_stored_language_reaches_lang_in_queries(tmp_path: Path) -> None:
+    room = Newsroom.create(
+        tmp_path,
+        [watchlist("en", "Iraq lang:en", [PRIVATE]), watchlist("not-fr", "Iraq -lang:fr", [OTHER])],
+    )
+    english = room.add_article("Iraq votes", language="en")
+    french = room.add_article("Iraq vote", language="fr")
+    unknown = room.add_article("Iraq counts", language=None)
+
+    AlertQueue(MatchStore(room.db), room.config.watchlists).process_pending()
+
+    assert sorted(payloads(room)) == [
+        (english, PRIVATE),
+        (english, OTHER),
+        (unknown, OTHER),
+    ]
+    assert french not in {article for article, _ in payloads(room)}
+
+
 def test_silent_articles_are_done_without_alerting(tmp_path: Path) -> None:
     room = Newsroom.create(tmp_path, [watchlist("iraq", "Iraq", [PRIVATE])])
     article = room.add_article("Old story on Iraq", age=timedelta(days=30))

@@ -121,6 +121,30 @@ def test_title_field_looks_at_the_title_only() -> None:
     assert matches("Iraq -title:opinion", "my opinion on Iraq", title="Analysis")
 
 
+def test_lang_checks_the_language_matching_is_given() -> None:
+    matcher = Matcher(
+        [
+            ("en", parse_query("title:Iraq lang:en")),
+            ("not-fr", parse_query("Iraq -lang:fr")),
+            ("en-de", parse_query("(lang:en OR lang:de) militia*")),
+            ("near", parse_query("(Kataib NEAR/3 strike*) lang:en")),
+        ]
+    )
+
+    def ids(title: str, text: str, language: str | None) -> list[str]:
+        return [m.watchlist_id for m in matcher.match(title, text, language=language)]
+
+    assert ids("Iraq", "militias", "en") == ["en", "not-fr", "en-de"]
+    assert ids("Iraq", "militias", "de") == ["not-fr", "en-de"]
+    assert ids("Iraq", "militias", "fr") == []
+    assert ids("Iraq", "militias", None) == ["not-fr"]  # unknown: no lang: check holds
+    assert ids("News", "Iraq", "en") == ["not-fr"]  # title: still looks at the title only
+    assert ids("", "Kataib strikes", "en") == ["near"]
+    assert ids("", "Kataib strikes", "de") == []
+    hits = matcher.match("Iraq", "Iraq militias", language="en")[0].hits
+    assert [(hit.term, hit.field) for hit in hits] == [("title:Iraq", "title")]
+
+
 def test_title_only_watchlists_ignore_the_text() -> None:
     matcher = Matcher(
         [("t", parse_query("Iraq -sports")), ("a", parse_query("Iraq -sports"))],

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from notifier.query import And, Not, Or, QueryError, Term, any_of, parse_query
+from notifier.query import And, Lang, Not, Or, QueryError, Term, any_of, parse_query
 
 
 def word(text: str, field: str = "any") -> Term:
@@ -81,6 +81,16 @@ def test_title_applies_to_a_group() -> None:
     assert parse_query("title:(a OR b)") == Or((word("a", "title"), word("b", "title")))
 
 
+def test_lang_is_a_check_on_the_article_not_a_term() -> None:
+    iraq = Term("word", ("iraq",), "any", "Iraq")
+    assert parse_query("Iraq lang:en") == And((iraq, Lang("en")))
+    assert parse_query("Iraq -LANG:FR") == And((iraq, Not(Lang("fr"))))
+    query = parse_query("(lang:en OR lang:de) militia*")
+    assert query == And((Or((Lang("en"), Lang("de"))), Term("prefix", ("militia",), "any", "x")))
+    assert [t.source for t in query.all_terms()] == ["militia*"]  # no term for the language
+    assert str(parse_query("Iraq -lang:fr")) == "iraq -lang:fr"
+
+
 def test_curly_and_low_quotes_make_phrases() -> None:
     expected = phrase("al asad")
     for text in ('"Al Asad"', "\u201cAl Asad\u201d", "\u201eAl Asad\u201c", "\u201dAl Asad\u201d"):
@@ -110,6 +120,7 @@ def test_terms_are_positive_and_distinct_in_written_order() -> None:
         "(a b) OR (c d) -(e OR f)",
         "-(a b) c",
         'title:"al as"*',
+        "(lang:en OR lang:de) militia* -lang:fr",
     ],
 )
 def test_canonical_text_parses_back_to_the_same_query(text: str) -> None:
@@ -188,6 +199,14 @@ def test_error_text_names_column_message_and_hint() -> None:
         ("title: a", 1, "title: with nothing after it", "no space after the colon"),
         ("a title:-b", 9, "'-' after title:", "-title:word"),
         ("a & b", 3, "no letters or digits", "remove it"),
+        ("Iraq lang:eng", 6, "'lang:eng' is not a language", "two-letter language code"),
+        ("Iraq lang:", 6, "'lang:' is not a language", "two-letter language code"),
+        ("Iraq lang:e1", 6, "'lang:e1' is not a language", "e.g. Iraq lang:en"),
+        ("lang:en", 1, "lang: with no word to look for", "add a word to look for"),
+        ("-lang:fr", 2, "lang: with no word to look for", "add a word to look for"),
+        ("Iraq OR lang:en", 1, "contain none of its words", "outside OR groups"),
+        ("Iraq OR -lang:en", 9, "contain none of its words", "outside OR groups"),
+        ("lang:en NEAR/3 Iraq", 9, "lang: beside NEAR", "(a NEAR/5 b) lang:en"),
     ],
 )
 def test_errors(text: str, column: int, message: str, hint: str) -> None:

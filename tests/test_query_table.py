@@ -92,6 +92,18 @@ ROWS: list[Row] = [
     Row("Iraq -title:sports", "Iraq", False, title="Sports roundup"),
     Row("Iraq -title:sports", "Iraq sports", True, title="Politics"),
     Row("TITLE:Iraq", "", True, title="Iraq"),
+    # lang: (the article's language, as matching is given it)
+    Row("Iraq lang:en", "Iraq votes", True, language="en"),
+    Row("Iraq lang:en", "Iraq votes", False, language="fr"),
+    Row("Iraq lang:en", "Iraq votes", False),  # language unknown: no lang: check holds
+    Row("Iraq lang:EN", "Iraq votes", True, language="en"),
+    Row("Iraq -lang:fr", "Iraq votes", True, language="en"),
+    Row("Iraq -lang:fr", "L'Iraq vote", False, language="fr"),
+    Row("Iraq -lang:fr", "Iraq votes", True),
+    Row("(lang:en OR lang:de) militia*", "Milizen, militias", True, language="de"),
+    Row("(lang:en OR lang:de) militia*", "militias", False, language="fr"),
+    Row("(lang:en OR lang:de) militia*", "no such word", False, language="en"),
+    Row("title:Iraq lang:de", "", True, title="Iraq wählt", language="de"),
     # NEAR/n: within n words, either order, one paragraph; sides words, prefixes, phrases, groups
     Row("Kataib NEAR/5 strike*", "Kataib Hezbollah claimed the drone strike.", True),
     Row("Kataib NEAR/5 strike*", "Strikes, said Kataib.", True),
@@ -113,6 +125,13 @@ ROWS: list[Row] = [
 
 # Queries a user might write that must be refused with an actionable error, not crash.
 REFUSED = [
+    "lang:eng Iraq",
+    "Iraq lang:",
+    "Iraq lang:e1",
+    "lang:en",
+    "-lang:fr",
+    "Iraq OR lang:en",
+    "lang:en NEAR/3 Iraq",
     '"Al Asad',
     "(Iraq OR Syria",
     "Iraq OR",

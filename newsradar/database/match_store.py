@@ -67,6 +67,7 @@ class MatchStore:
                 Article.published,
                 Article.fetched_at,
                 Article.text,
+                Article.language,
             )
             .where(when >= utcnow() - window)
             .order_by(when.desc(), Article.id.desc())
@@ -85,7 +86,7 @@ class _Batch:
         self.session = session
         self._rows = articles
         self.articles: Sequence[PendingArticle] = [
-            PendingArticle(a.id, a.outlet_id, a.title or "", a.text, bool(a.alertable))
+            PendingArticle(a.id, a.outlet_id, a.title or "", a.text, bool(a.alertable), a.language)
             for a in articles.values()
         ]
 

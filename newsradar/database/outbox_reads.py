@@ -108,4 +108,5 @@ def stored(article: Article) -> StoredArticle:
         article.published,
         article.fetched_at,
         article.text,
+        article.language,
     )

@@ -71,6 +71,7 @@ class Newsroom:
         outlet_id: str = "statecraft",
         published: datetime | None = None,
         age: timedelta = timedelta(hours=1),
+        language: str | None = "en",
     ) -> int:
         """Store an alertable article (not yet matched); returns its id."""
         serial = next(_serial)
@@ -83,7 +84,7 @@ class Newsroom:
                 title=title,
                 author=None,
                 published=published or now - age,
-                language="en",
+                language=language,
                 text=text or f"{title}. A report on the matter, number {serial}.",
                 fingerprint=serial,
                 fp_band0=serial,

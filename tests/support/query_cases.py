@@ -16,10 +16,12 @@ class Row(NamedTuple):
     text: str
     expected: bool
     title: str = ""
+    language: str | None = None
 
 
 def matches(row: Row) -> bool:
-    return bool(Matcher([("w", parse_query(row.query))]).match(row.title, row.text))
+    matcher = Matcher([("w", parse_query(row.query))])
+    return bool(matcher.match(row.title, row.text, language=row.language))
 
 
 NEAR_REFUSED = [  # (query, column of the problem in the query, its message)
