@@ -7,32 +7,28 @@ usual.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from newsradar.demo.server import SampleOutlets
 from tests.support import hostile
-from tests.support.hostile import HostileHandler, HostileSite, listing_html, page
+from tests.support.hostile import (
+    HostileHandler,
+    HostileRun,
+    HostileSite,
+    listing_html,
+    page,
+    sitemap_index,
+)
 from tests.support.sample_watchlists import IRAQ_ALERTS, WATCHLISTS
 from tests.support.workspace import Workspace
 
 GOOD_OUTLETS = ("statecraft", "wp", "wix")
 CRAWL = {"timeout": "3s", "response_time": "4s", "alert_after_failures": 1}
 OPERATOR = "4242"
-
-
-def sitemap_index(children: list[str]) -> bytes:
-    entries = "".join(f"<sitemap><loc>{c}</loc></sitemap>\n" for c in children)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{entries}</sitemapindex>\n"
-    ).encode()
 
 
 def nested_index(handler: HostileHandler) -> None:
@@ -97,28 +93,8 @@ HOSTILE = {
 }
 
 
-@dataclass
-class Outcome:
-    stderr: str
-    stdout: str
-    status: str
-    db: Path
-    sites: dict[str, HostileSite]
-    seconds: float
-
-    def report(self, outlet_id: str) -> str:
-        marker = f"newsradar: {outlet_id} ("
-        lines = [line for line in self.stderr.splitlines() if marker in line]
-        assert lines, f"no report for {outlet_id}"
-        return lines[0]
-
-    def stored(self) -> set[tuple[str, str]]:
-        with sqlite3.connect(self.db) as db:
-            return set(db.execute("select outlet_id, title from articles"))
-
-
 @pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileRun]:
     workspace = Workspace(tmp_path_factory.mktemp("budgets"))
     sites: dict[str, HostileSite] = {}
     with SampleOutlets() as sample:
@@ -147,17 +123,12 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
     assert result.returncode == 0, result.stderr
     status = workspace.run("status")
     assert status.returncode == 0, status.stderr
-    yield Outcome(
-        result.stderr,
-        result.stdout,
-        status.stdout,
-        workspace.root / "newsradar.db",
-        sites,
-        seconds,
+    yield HostileRun(
+        result.stderr, result.stdout, workspace.root / "newsradar.db", sites, seconds, status.stdout
     )
 
 
-def test_the_sample_outlets_do_not_notice(outcome: Outcome) -> None:
+def test_the_sample_outlets_do_not_notice(outcome: HostileRun) -> None:
     for outlet_id in GOOD_OUTLETS:
         assert "FAILED" not in outcome.report(outlet_id)
         assert any(row[0] == outlet_id for row in outcome.stored())
@@ -167,19 +138,19 @@ def test_the_sample_outlets_do_not_notice(outcome: Outcome) -> None:
     assert outcome.seconds < 60
 
 
-def test_a_sitemap_flood_stops_at_the_outlet_request_budget(outcome: Outcome) -> None:
+def test_a_sitemap_flood_stops_at_the_outlet_request_budget(outcome: HostileRun) -> None:
     line = outcome.report("sitemap-flood")
     assert "FAILED" in line and "budget exhausted: 100 requests" in line, line
     fetched = outcome.sites["sitemap-flood"].requests()
     assert sum(n for path, n in fetched.items() if path != "/robots.txt") <= 100, fetched
 
 
-def test_endless_headers_are_cut_off(outcome: Outcome) -> None:
+def test_endless_headers_are_cut_off(outcome: HostileRun) -> None:
     line = outcome.report("endless-headers").lower()
     assert "more than 200 response header lines" in line, line
 
 
-def test_trickling_pages_stop_at_the_outlet_time_budget(outcome: Outcome) -> None:
+def test_trickling_pages_stop_at_the_outlet_time_budget(outcome: HostileRun) -> None:
     line = outcome.report("trickle")
     assert "budget exhausted: 6 s" in line, line
     fetched = outcome.sites["trickle"].requests()
@@ -187,13 +158,13 @@ def test_trickling_pages_stop_at_the_outlet_time_budget(outcome: Outcome) -> Non
     assert all(fetched[path] <= 2 for path in TRICKLING), fetched
 
 
-def test_a_silent_server_costs_one_response_time(outcome: Outcome) -> None:
+def test_a_silent_server_costs_one_response_time(outcome: HostileRun) -> None:
     line = outcome.report("silent")
     assert "no answer within 4 s" in line, line
     assert outcome.sites["silent"].requests()["/"] <= 2
 
 
-def test_an_exhausted_outlet_is_in_status_and_told_to_the_operators(outcome: Outcome) -> None:
+def test_an_exhausted_outlet_is_in_status_and_told_to_the_operators(outcome: HostileRun) -> None:
     rows = {line.split()[0]: line for line in outcome.status.splitlines()[1:] if line.strip()}
     assert "budget exhausted" in rows["sitemap-flood"], outcome.status
     assert rows["sitemap-flood"].split()[-1] == "1"  # one failure in a row

@@ -11,14 +11,19 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from newsradar.database.article_store import MAX_TEXT_CHARS, TRUNCATION_MARK
 from tests.support import hostile
-from tests.support.hostile import Behaviour, HostileSite, article_html, listing_html, page
+from tests.support.hostile import (
+    Behaviour,
+    HostileRun,
+    HostileSite,
+    article_html,
+    listing_html,
+    page,
+)
 from tests.support.workspace import Workspace
 
 WORDS = [
@@ -133,26 +138,8 @@ OUTLETS: dict[str, dict[str, Behaviour]] = {
 }
 
 
-@dataclass
-class Outcome:
-    stderr: str
-    stdout: str
-    db: Path
-    sites: dict[str, HostileSite]
-
-    def report(self, outlet_id: str) -> str:
-        lines = [line for line in self.stderr.splitlines() if f"{outlet_id} (" in line]
-        assert lines, f"no report for {outlet_id}"
-        return lines[0]
-
-    def titles(self, outlet_id: str) -> set[str]:
-        with sqlite3.connect(self.db) as db:
-            rows = db.execute("select title from articles where outlet_id = ?", (outlet_id,))
-            return {title for (title,) in rows}
-
-
 @pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileRun]:
     workspace = Workspace(tmp_path_factory.mktemp("limits"))
     sites = {
         outlet_id: HostileSite(f"127.0.0.{number}", routes).start()
@@ -177,12 +164,12 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
         for site in sites.values():
             site.stop()
     assert result.returncode == 0, result.stderr
-    yield Outcome(result.stderr, result.stdout, workspace.root / "newsradar.db", sites)
+    yield HostileRun(result.stderr, result.stdout, workspace.root / "newsradar.db", sites)
 
 
 @pytest.mark.parametrize("outlet_id", ["robots-huge", "robots-endless"])
 def test_a_huge_robots_txt_is_read_up_to_500_kib_and_obeyed(
-    outcome: Outcome, outlet_id: str
+    outcome: HostileRun, outlet_id: str
 ) -> None:
     fetched = outcome.sites[outlet_id].requests()
     assert fetched["/news/private-story"] == 0, fetched
@@ -195,7 +182,7 @@ def test_a_huge_robots_txt_is_read_up_to_500_kib_and_obeyed(
     [("robots-500", "HTTP 500"), ("robots-reset", "robots.txt"), ("robots-binary", "robots.txt")],
 )
 def test_an_unreadable_robots_txt_is_reported_and_nothing_is_fetched(
-    outcome: Outcome, outlet_id: str, reason: str
+    outcome: HostileRun, outlet_id: str, reason: str
 ) -> None:
     fetched = outcome.sites[outlet_id].requests()
     assert not any(path.startswith("/news/") for path in fetched), fetched
@@ -203,7 +190,7 @@ def test_an_unreadable_robots_txt_is_reported_and_nothing_is_fetched(
     assert "FAILED" in line and "robots.txt unreadable" in line and reason in line, line
 
 
-def test_a_missing_robots_txt_allows_everything(outcome: Outcome) -> None:
+def test_a_missing_robots_txt_allows_everything(outcome: HostileRun) -> None:
     assert outcome.titles("robots-missing") == {
         "Iraq open robots-missing",
         "Iraq private robots-missing",
@@ -211,13 +198,13 @@ def test_a_missing_robots_txt_allows_everything(outcome: Outcome) -> None:
 
 
 @pytest.mark.parametrize("outlet_id", ["refresh-self", "refresh-pair"])
-def test_a_meta_refresh_loop_is_the_pages_error(outcome: Outcome, outlet_id: str) -> None:
+def test_a_meta_refresh_loop_is_the_pages_error(outcome: HostileRun, outlet_id: str) -> None:
     line = outcome.report(outlet_id)
     assert "FAILED" in line and "meta refresh loop" in line, line
     assert outcome.titles(outlet_id) == set()
 
 
-def test_stored_text_is_capped_and_marked(outcome: Outcome) -> None:
+def test_stored_text_is_capped_and_marked(outcome: HostileRun) -> None:
     with sqlite3.connect(outcome.db) as db:
         (text,) = db.execute("select text from articles where outlet_id = 'long-text'").fetchone()
     assert len(text) <= MAX_TEXT_CHARS + len(TRUNCATION_MARK)
@@ -225,7 +212,7 @@ def test_stored_text_is_capped_and_marked(outcome: Outcome) -> None:
     assert text.startswith("Militia commanders met tribal leaders")
 
 
-def test_no_page_body_in_the_log(outcome: Outcome) -> None:
+def test_no_page_body_in_the_log(outcome: HostileRun) -> None:
     assert "1 pages without text" in outcome.report("long-text")
     assert BODY_MARK not in outcome.stderr
     assert "Militia commanders met" not in outcome.stderr

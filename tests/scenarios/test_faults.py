@@ -19,7 +19,7 @@ import pytest
 
 from newsradar.demo.server import SampleOutlets
 from tests.support import hostile
-from tests.support.hostile import HostileSite, article_html, listing_html, page
+from tests.support.hostile import HostileRun, HostileSite, article_html, listing_html, page
 from tests.support.sample_watchlists import IRAQ_ALERTS, WATCHLISTS
 from tests.support.workspace import Workspace
 
@@ -162,25 +162,6 @@ def huge_discovery_faults() -> list[Fault]:
     ]
 
 
-@dataclass
-class Outcome:
-    stderr: str
-    stdout: str
-    db: Path
-    sites: dict[str, HostileSite]
-    seconds: float
-
-    def report(self, outlet_id: str) -> str:
-        marker = f"newsradar: {outlet_id} ("  # the run summary, one line per outlet
-        lines = [line for line in self.stderr.splitlines() if marker in line]
-        assert lines, f"no report for {outlet_id}"
-        return lines[0]
-
-    def stored(self) -> set[tuple[str, str]]:
-        with sqlite3.connect(self.db) as db:
-            return set(db.execute("select outlet_id, title from articles"))
-
-
 def outlet_config(fault: Fault, site: HostileSite) -> dict[str, object]:
     sources: dict[str, list[str]] = {"feeds": [], "sitemaps": [], "listing_pages": []}
     for source in fault.sources:
@@ -195,7 +176,7 @@ def outlet_config(fault: Fault, site: HostileSite) -> dict[str, object]:
     }
 
 
-def run(workspace: Workspace, outlets: SampleOutlets, all_faults: list[Fault]) -> Outcome:
+def run(workspace: Workspace, outlets: SampleOutlets, all_faults: list[Fault]) -> HostileRun:
     sites = {}
     try:
         for number, fault in enumerate(all_faults, start=20):
@@ -217,7 +198,7 @@ def run(workspace: Workspace, outlets: SampleOutlets, all_faults: list[Fault]) -
         for site in sites.values():
             site.stop()
     assert result.returncode == 0, result.stderr
-    return Outcome(result.stderr, result.stdout, workspace.root / "newsradar.db", sites, seconds)
+    return HostileRun(result.stderr, result.stdout, workspace.root / "newsradar.db", sites, seconds)
 
 
 @pytest.fixture(scope="module")
@@ -227,22 +208,22 @@ def sample() -> Iterator[SampleOutlets]:
 
 
 @pytest.fixture(scope="module")
-def baseline(sample: SampleOutlets, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+def baseline(sample: SampleOutlets, tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
     """The sample outlets alone: what a complete crawl of them stores and alerts."""
     return run(Workspace(tmp_path_factory.mktemp("baseline")), sample, [])
 
 
 @pytest.fixture(scope="module")
-def hostile_run(sample: SampleOutlets, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+def hostile_run(sample: SampleOutlets, tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
     return run(Workspace(tmp_path_factory.mktemp("hostile")), sample, faults())
 
 
-def good_part(outcome: Outcome) -> set[tuple[str, str]]:
+def good_part(outcome: HostileRun) -> set[tuple[str, str]]:
     return {row for row in outcome.stored() if row[0] in GOOD_OUTLETS}
 
 
 def test_the_sample_outlets_are_processed_completely(
-    baseline: Outcome, hostile_run: Outcome
+    baseline: HostileRun, hostile_run: HostileRun
 ) -> None:
     expected = good_part(baseline)
     assert expected and good_part(hostile_run) == expected
@@ -255,7 +236,7 @@ def test_the_sample_outlets_are_processed_completely(
 
 
 @pytest.mark.parametrize("fault", faults(), ids=lambda f: f.outlet_id)
-def test_each_fault_is_reported_against_its_outlet(hostile_run: Outcome, fault: Fault) -> None:
+def test_each_fault_is_reported_against_its_outlet(hostile_run: HostileRun, fault: Fault) -> None:
     line = hostile_run.report(fault.outlet_id).lower()
     for expected in fault.expect:
         assert expected.lower() in line, line
@@ -266,7 +247,7 @@ def test_each_fault_is_reported_against_its_outlet(hostile_run: Outcome, fault: 
         assert "error" not in line, line
 
 
-def test_mislabelled_charsets_are_still_read(hostile_run: Outcome) -> None:
+def test_mislabelled_charsets_are_still_read(hostile_run: HostileRun) -> None:
     with sqlite3.connect(hostile_run.db) as db:
         rows = dict(
             db.execute(
@@ -293,13 +274,13 @@ def test_bounded_work_on_a_huge_sitemap_and_listing(sample: SampleOutlets, tmp_p
     assert outcome.seconds < 90
 
 
-def test_a_long_retry_after_is_not_hammered(hostile_run: Outcome) -> None:
+def test_a_long_retry_after_is_not_hammered(hostile_run: HostileRun) -> None:
     """A 500 is retried at once; a 503 asking for an hour is left for a later run."""
     assert hostile_run.sites["http500"].requests()["/news/the-story"] == 3
     assert hostile_run.sites["http503"].requests()["/news/the-story"] == 1
 
 
-def test_unusable_links_are_dropped_and_the_good_one_is_read(hostile_run: Outcome) -> None:
+def test_unusable_links_are_dropped_and_the_good_one_is_read(hostile_run: HostileRun) -> None:
     """Links that are not fetchable URLs (bad IPv6 host, port out of range, javascript:, ...)
     listed before a good one in a feed, a sitemap and a listing page cost nothing but themselves."""
     titles = {title for outlet_id, title in hostile_run.stored() if outlet_id == "malformed-links"}

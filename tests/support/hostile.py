@@ -13,12 +13,15 @@ import collections
 import contextlib
 import random
 import socket
+import sqlite3
 import struct
 import threading
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
@@ -214,10 +217,43 @@ def random_bytes(size: int, seed: int = 9) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
-def sitemap(urls: list[str]) -> bytes:
-    entries = "".join(f"<url><loc>{u}</loc></url>\n" for u in urls)
+def _sitemap_document(root: str, entry: str, locations: list[str]) -> bytes:
+    entries = "".join(f"<{entry}><loc>{loc}</loc></{entry}>\n" for loc in locations)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{entries}</urlset>\n"
+        f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{entries}</{root}>\n"
     ).encode()
+
+
+def sitemap(urls: list[str]) -> bytes:
+    return _sitemap_document("urlset", "url", urls)
+
+
+def sitemap_index(children: list[str]) -> bytes:
+    return _sitemap_document("sitemapindex", "sitemap", children)
+
+
+@dataclass
+class HostileRun:
+    """One `run-once` against hostile outlets: what it said, stored and left in `status`."""
+
+    stderr: str
+    stdout: str
+    db: Path
+    sites: dict[str, HostileSite]
+    seconds: float = 0.0
+    status: str = ""
+
+    def report(self, outlet_id: str) -> str:
+        marker = f"newsradar: {outlet_id} ("  # the run summary, one line per outlet
+        lines = [line for line in self.stderr.splitlines() if marker in line]
+        assert lines, f"no report for {outlet_id}"
+        return lines[0]
+
+    def stored(self) -> set[tuple[str, str]]:
+        with sqlite3.connect(self.db) as db:
+            return set(db.execute("select outlet_id, title from articles"))
+
+    def titles(self, outlet_id: str) -> set[str]:
+        return {title for outlet, title in self.stored() if outlet == outlet_id}
