@@ -21,6 +21,7 @@ from newsradar.config_models import (
     OutletsFile,
     Watchlist,
     WatchlistsFile,
+    parse_crontab,
     parse_duration,
 )
 from newsradar.config_problems import (
@@ -31,6 +32,7 @@ from newsradar.config_problems import (
     problem_from,
     shown,
 )
+from newsradar.config_syntax import explain
 from newsradar.config_yaml import Mark, YamlBoundError, check_bounds, read_bounded
 
 # The models and errors stay importable from here, where the rest of newsradar looks for them.
@@ -43,7 +45,9 @@ __all__ = [
     "CrawlSettings",
     "Outlet",
     "Watchlist",
+    "config_file",
     "load_config",
+    "parse_crontab",
     "parse_duration",
 ]
 
@@ -76,14 +80,18 @@ MAX_PROBLEMS = 50
 def load_config(directory: Path | str) -> Config:
     """Load and validate both files; raise `ConfigError` naming every problem."""
     directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError([ConfigProblem(directory, None, _NO_DIRECTORY)])
     problems: list[ConfigProblem] = []
-    outlets = _load(directory / OUTLETS_FILE, OutletsFile, problems)
-    watchlists = _load(directory / WATCHLISTS_FILE, WatchlistsFile, problems)
+    outlets_path = config_file(directory, OUTLETS_FILE, problems)
+    watchlists_path = config_file(directory, WATCHLISTS_FILE, problems)
+    outlets = _load(outlets_path, OutletsFile, problems)
+    watchlists = _load(watchlists_path, WatchlistsFile, problems)
     if outlets is not None:
         ids = [o.id for o in outlets.model.outlets]
-        _check_unique(directory / OUTLETS_FILE, outlets, "outlets", ids, problems)
+        _check_unique(outlets_path, outlets, "outlets", ids, problems)
     if watchlists is not None:
-        path = directory / WATCHLISTS_FILE
+        path = watchlists_path
         ids = [w.id for w in watchlists.model.watchlists]
         _check_unique(path, watchlists, "watchlists", ids, problems)
         if outlets is not None:
@@ -97,6 +105,23 @@ def load_config(directory: Path | str) -> Config:
         tuple(outlets.model.outlets),
         tuple(watchlists.model.watchlists),
     )
+
+
+_NO_DIRECTORY = (
+    "no such directory: give the config directory with --config DIR or NEWSRADAR_CONFIG_DIR "
+    "(default ./config)"
+)
+
+
+def config_file(directory: Path, name: str, problems: list[ConfigProblem] | None = None) -> Path:
+    """`outlets.yaml`, or `outlets.yml` where only that one exists (both: a problem)."""
+    path = directory / name
+    short = path.with_suffix(".yml")
+    if path.exists() and short.exists() and problems is not None:
+        problems.append(
+            ConfigProblem(short, None, f"both {name} and {short.name} exist: keep one, {name}")
+        )
+    return short if short.exists() and not path.exists() else path
 
 
 def _capped(directory: Path, problems: list[ConfigProblem]) -> list[ConfigProblem]:
@@ -136,6 +161,10 @@ def _load(path: Path, model: type[_M], problems: list[ConfigProblem]) -> _Loaded
             more = len(errors) - MAX_PROBLEMS
             problems.append(ConfigProblem(path, None, f"... and {more:,} more problems"))
         return None
+    except Exception as exc:  # a check that failed on a value nobody foresaw: still one line
+        reason = cut(f"{type(exc).__name__}: {exc}")
+        problems.append(ConfigProblem(path, None, f"could not be checked ({reason})"))
+        return None
 
 
 def _parse(path: Path, problems: list[ConfigProblem]) -> tuple[yaml.Node | None, Any] | None:
@@ -144,7 +173,8 @@ def _parse(path: Path, problems: list[ConfigProblem]) -> tuple[yaml.Node | None,
     try:
         text = read_bounded(path)
     except FileNotFoundError:
-        problems.append(ConfigProblem(path, None, "file not found"))
+        looked = f"no {path.name} (or {path.with_suffix('.yml').name}) in {path.parent.resolve()}"
+        problems.append(ConfigProblem(path.parent, None, looked))
         return None
     except (OSError, UnicodeDecodeError, YamlBoundError) as exc:
         problems.append(ConfigProblem(path, None, f"cannot read: {exc}"))
@@ -156,10 +186,24 @@ def _parse(path: Path, problems: list[ConfigProblem]) -> tuple[yaml.Node | None,
         problems.append(_marked(path, exc.mark, exc.message))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problems.append(_marked(path, mark, f"invalid YAML: {exc.problem}"))
+        problems.append(_marked(path, mark, f"invalid YAML: {_explained(text, exc)}"))
     except yaml.YAMLError as exc:
         problems.append(ConfigProblem(path, None, f"invalid YAML: {exc}"))
     return None
+
+
+def _explained(text: str, exc: yaml.MarkedYAMLError) -> str:
+    mark, opened = exc.problem_mark or exc.context_mark, exc.context_mark
+    if mark is None:
+        return str(exc.problem)
+    return explain(
+        text,
+        str(exc.problem),
+        mark.line,
+        mark.column,
+        exc.context or "",
+        opened.line if opened else None,
+    )
 
 
 def _compose(text: str) -> tuple[yaml.Node | None, Any]:

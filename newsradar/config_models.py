@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +28,17 @@ def parse_duration(text: str) -> timedelta:
     if not found:
         raise ValueError(f"not a duration: {shown(text)} (write e.g. 30s, 15m, 24h, 7d)")
     return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+
+
+def parse_crontab(line: str) -> CronTrigger:
+    """A five-field crontab line ('*/15 * * * *'), in UTC; the one place one is read."""
+    try:
+        return CronTrigger.from_crontab(line, timezone=UTC)
+    except ValueError as exc:
+        raise ValueError(
+            f"{shown(line)} is not a crontab line ({exc}); write five fields: minute hour "
+            "day-of-month month day-of-week, e.g. '*/15 * * * *' or '0 6 * * 1-5'"
+        ) from None
 
 
 class _Strict(BaseModel):
@@ -147,27 +158,24 @@ class Outlet(_Strict):
                 raise ValueError(str(exc)) from None
         return value
 
-    @field_validator("every")
+    @field_validator("every", mode="before")
     @classmethod
-    def _every(cls, value: str) -> str:
-        if _DURATION.match(value):
+    def _every(cls, value: Any) -> Any:
+        if isinstance(value, str) and _DURATION.match(value):
             return value
-        try:
-            CronTrigger.from_crontab(value)
-        except ValueError as exc:
+        if not isinstance(value, str) or len(value.split()) != 5:
             raise ValueError(
-                f"neither a duration (15m, 1h) nor a cron expression ('*/15 * * * *'): {exc}"
-            ) from None
+                f"{shown(value)} is not an interval: write a number and a unit, s, m, h, d or "
+                "w (30s, 15m, 2h, 1d, 1w), or a five-field crontab line ('*/15 * * * *')"
+            )
+        parse_crontab(value)
         return value
 
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                CronTrigger.from_crontab(value)
-            except ValueError as exc:
-                raise ValueError(f"not a cron expression ('*/15 * * * *'): {exc}") from None
+            parse_crontab(value)
         return value
 
     @field_validator("backfill")
@@ -181,6 +189,14 @@ class Outlet(_Strict):
     def _has_source(self) -> Outlet:
         if not (self.feeds or self.sitemaps or self.listing_pages):
             raise ValueError("an outlet needs at least one of feeds, sitemaps or listing_pages")
+        return self
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Outlet:
+        if self.cron is not None and "every" in self.model_fields_set:
+            raise ValueError(
+                f"give either every: ({shown(self.every)}) or cron: ({shown(self.cron)}), not both"
+            )
         return self
 
     @property
@@ -220,7 +236,9 @@ class Watchlist(_Strict):
     @field_validator("chats", mode="before")
     @classmethod
     def _chats(cls, chats: Any) -> Any:
-        for chat in chats or []:
+        if not isinstance(chats, list):
+            return chats  # the list type names it: "Input should be a valid list"
+        for chat in chats:
             if isinstance(chat, bool) or not isinstance(chat, int):
                 raise ValueError(
                     f"chat ids are numbers (as Telegram gives them), not {shown(chat)}"

@@ -240,3 +240,80 @@ def test_a_value_yaml_cannot_construct_is_a_problem_at_its_line(tmp_path: Path) 
     (problem,) = _problems(tmp_path, OUTLETS, watchlists)
     assert problem.startswith(f"{tmp_path / 'watchlists.yaml'}:3:12: invalid YAML: cannot read")
     assert "month must be in 1..12" in problem
+
+
+# ----- schedules, file names, what the loader says ------------------------------------------------
+def _one_outlet(schedule: str) -> str:
+    return "outlets:\n  - id: rs\n    name: RS\n    feeds: [https://rs.org/feed]\n" + schedule
+
+
+@pytest.mark.parametrize("every", ["15", "15 minutes", "'*/5 * * *'", "[15m]"])
+def test_a_wrong_every_says_which_forms_it_takes(tmp_path: Path, every: str) -> None:
+    (problem,) = _problems(tmp_path, _one_outlet(f"    every: {every}\n"), "watchlists: []\n")
+    assert problem.startswith(f"{tmp_path / 'outlets.yaml'}:5: outlet 'rs' every:"), problem
+    assert "30s, 15m, 2h, 1d, 1w" in problem and "'*/15 * * * *'" in problem
+
+
+@pytest.mark.parametrize("every", ["90s", "15m", "2h", "1d", "1w", "'*/15 * * * *'"])
+def test_every_takes_an_interval_or_a_crontab_line(tmp_path: Path, every: str) -> None:
+    config = load_config(_write(tmp_path, _one_outlet(f"    every: {every}\n"), "watchlists: []\n"))
+    assert config.outlets[0].every == every.strip("'")
+
+
+def test_every_and_cron_together_are_refused(tmp_path: Path) -> None:
+    outlets = _one_outlet("    every: 15m\n    cron: '0 * * * *'\n")
+    (problem,) = _problems(tmp_path, outlets, "watchlists: []\n")
+    assert "outlet 'rs': give either every: ('15m') or cron: ('0 * * * *'), not both" in problem
+
+
+def test_a_bad_crontab_line_says_what_its_fields_are(tmp_path: Path) -> None:
+    (problem,) = _problems(tmp_path, _one_outlet("    cron: '*/0 * * * *'\n"), "watchlists: []\n")
+    assert "outlet 'rs' cron: '*/0 * * * *' is not a crontab line" in problem
+    assert "minute hour day-of-month month day-of-week" in problem
+
+
+def test_outlets_yml_is_found(tmp_path: Path) -> None:
+    (tmp_path / "outlets.yml").write_text(OUTLETS)
+    (tmp_path / "watchlists.yml").write_text("watchlists: []\n")
+    assert [o.id for o in load_config(tmp_path).outlets] == ["rs"]
+
+
+def test_a_missing_file_names_what_was_looked_for(tmp_path: Path) -> None:
+    (tmp_path / "outlets.yaml").write_text(OUTLETS)
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    (problem,) = (str(p) for p in caught.value.problems)
+    assert problem == f"{tmp_path}: no watchlists.yaml (or watchlists.yml) in {tmp_path.resolve()}"
+
+
+def test_both_spellings_of_one_file_are_refused(tmp_path: Path) -> None:
+    _write(tmp_path, OUTLETS, "watchlists: []\n")
+    (tmp_path / "outlets.yml").write_text(OUTLETS)
+    (problem,) = (str(p) for p in _raised(tmp_path).problems)
+    assert "both outlets.yaml and outlets.yml exist: keep one" in problem
+
+
+def test_a_missing_directory_says_how_to_name_it(tmp_path: Path) -> None:
+    (problem,) = (str(p) for p in _raised(tmp_path / "nope").problems)
+    assert problem.startswith(f"{tmp_path / 'nope'}: no such directory")
+    assert "--config DIR or NEWSRADAR_CONFIG_DIR" in problem
+
+
+def test_chats_that_are_not_a_list_are_a_problem_not_a_crash(tmp_path: Path) -> None:
+    watchlists = "watchlists:\n  - id: w\n    title: W\n    query: Iraq\n    chats: 5\n"
+    (problem,) = _problems(tmp_path, OUTLETS, watchlists)
+    assert problem.startswith(f"{tmp_path / 'watchlists.yaml'}:5: watchlist 'w' chats:")
+
+
+def test_an_indentation_slip_is_explained(tmp_path: Path) -> None:
+    outlets = "outlets:\n  - id: rs\n    name: RS\n   feeds: [https://rs.org/feed]\n"
+    (problem,) = _problems(tmp_path, outlets, "watchlists: []\n")
+    assert problem.startswith(f"{tmp_path / 'outlets.yaml'}:4:")
+    assert "invalid YAML: indentation: 'feeds:' on line 4 starts at column 4" in problem
+    assert "'name:' on line 3 at column 5" in problem
+
+
+def _raised(directory: Path) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        load_config(directory)
+    return caught.value

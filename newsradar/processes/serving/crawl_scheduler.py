@@ -16,12 +16,11 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.frontier_queue import enqueue_discovery
 from crawler.page_template import OutletTemplate
-from newsradar.config import Config, Outlet, parse_duration
+from newsradar.config import Config, Outlet, parse_crontab, parse_duration
 from newsradar.database import Database
 from newsradar.operations.metrics import Metrics
 from newsradar.processes.crawling import crawl, crawl_runner, outlet_spec
@@ -37,7 +36,7 @@ def outlet_trigger(outlet: Outlet) -> BaseTrigger:
     (each is due an interval after the last) and stretch the period. Outlets sharing a schedule
     are kept apart by when each first runs instead (`first_run_delay`)."""
     if outlet.crontab is not None:
-        return CronTrigger.from_crontab(outlet.crontab, timezone=UTC)
+        return parse_crontab(outlet.crontab)
     return IntervalTrigger(seconds=parse_duration(outlet.every).total_seconds(), timezone=UTC)
 
 
