@@ -60,6 +60,15 @@ BOT_EXAMPLES: dict[str, list[Row]] = {
         Row("Kataib NEAR/5 strike*", "strikes by Kataib", True),
         Row("Kataib NEAR/5 strike*", "Kataib said nothing at all about the strike", False),
     ],
+    "Iraq lang:en": [  # "articles in English"
+        Row("Iraq lang:en", "Iraq votes", True, language="en"),
+        Row("Iraq lang:en", "Iraq vote", False, language="fr"),
+        Row("Iraq lang:en", "Iraq votes", False, language=None),
+    ],
+    "-lang:fr": [  # "all but French", beside a word as every exclusion
+        Row("Iraq -lang:fr", "Iraq votes", True, language="en"),
+        Row("Iraq -lang:fr", "Iraq vote", False, language="fr"),
+    ],
 }
 
 

@@ -25,7 +25,9 @@ HELP = """<b>What I understand</b>
 
 <b>Queries</b>: words (all must appear), <code>OR</code>, <code>"exact phrase"</code>, \
 <code>-excluded</code>, <code>prefix*</code>, <code>( )</code>, <code>title:word</code>, \
-<code>Kataib NEAR/5 strike*</code> (both within 5 words, either order). \
+<code>Kataib NEAR/5 strike*</code> (both within 5 words, either order), \
+<code>Iraq lang:en</code> (articles in English; any two-letter ISO 639-1 code, \
+<code>-lang:fr</code> for all but French). \
 Case and accents do not matter; words match whole (<code>Iraq</code> is not "Iraqiyya", \
 <code>Iraq*</code> is).
 
