@@ -1,35 +1,84 @@
 """Engine, sessions and schema migrations.
 
 The schema is created and upgraded by Alembic on every start, so a fresh SQLite file and an
-existing PostgreSQL database go through the same migrations.
+existing PostgreSQL database go through the same migrations. Commands that only read (`status`,
+`backtest`) open the database read-only instead: they never create one where there is none (a
+mistyped path would otherwise show an empty table), and they read a database on a read-only disk
+or behind read-only permissions.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from newsradar.processes.exit_codes import MissingInput
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(database_url: str) -> Engine:
+class DatabaseMissing(MissingInput):
+    """A reading command was pointed at a database that does not exist (or holds no tables)."""
+
+
+def make_engine(database_url: str, *, read_only: bool = False) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
+        if read_only and url.get_backend_name() == "postgresql":
+            options = {"options": "-c default_transaction_read_only=on"}
+            return create_engine(url, pool_pre_ping=True, connect_args=options)
         return create_engine(url, pool_pre_ping=True)
-    if url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    on_disk = bool(url.database) and url.database != ":memory:"
+    if read_only and on_disk:
+        path = _existing_file(Path(url.database or "").expanduser())
+        engine = create_engine(url, creator=lambda: _read_only_connection(path))
+        event.listen(engine, "connect", _read_only_pragmas)
+        return engine
+    if on_disk:
+        Path(url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _existing_file(path: Path) -> Path:
+    if not path.is_file():
+        raise DatabaseMissing(
+            f"no database at {path.absolute()}: `newsradar run-once` creates it; or set "
+            "NEWSRADAR_DATABASE_URL to the one to read (default: newsradar.db in the "
+            "current directory)"
+        )
+    return path.resolve()
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """SQLite's own read-only mode. Reading a WAL database needs its shared-memory file, which
+    cannot be made on a read-only disk: there, where no process can be writing, the file is
+    read as it stands (`immutable`)."""
+    uri = f"file:{quote(str(path))}"
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        connection.close()
+        if os.access(path.parent, os.W_OK):
+            raise
+        connection = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+    return connection
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -42,21 +91,47 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+def _read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Setting the journal mode is a write, refused on a read-only disk; a writer set it."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _alembic_config() -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
-class Database:
-    """One engine and its session factory, migrated on open."""
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None where newsradar has created no tables."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
-    def __init__(self, database_url: str) -> None:
-        self.engine = make_engine(database_url)
-        migrate(self.engine)
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+class Database:
+    """One engine and its session factory, migrated on open; or, `read_only`, for reading only:
+    an existing database, brought up to date first only when its schema is older."""
+
+    def __init__(self, database_url: str, *, read_only: bool = False) -> None:
+        if read_only:
+            self.engine = _open_for_reading(database_url)
+        else:
+            self.engine = make_engine(database_url)
+            migrate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def session(self) -> Session:
@@ -64,6 +139,24 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _open_for_reading(database_url: str) -> Engine:
+    engine = make_engine(database_url, read_only=True)
+    revision = schema_revision(engine)
+    if revision is None:
+        engine.dispose()
+        raise DatabaseMissing(
+            f"{make_url(database_url).render_as_string(hide_password=True)} holds no newsradar "
+            "database yet; run `newsradar run-once` first, or check NEWSRADAR_DATABASE_URL"
+        )
+    if revision != head_revision():  # older: upgrading it needs write access, once
+        writer = make_engine(database_url)
+        try:
+            migrate(writer)
+        finally:
+            writer.dispose()
+    return engine
 
 
 def rows_changed(result: Result[Any]) -> int:

@@ -45,12 +45,12 @@ def backtest(
         except QueryError as exc:
             print(f"newsradar backtest: --query: {exc}", file=sys.stderr)
             return 2
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, read_only=True)
     shown = 0
     for hit in preview(MatchStore(db), matcher, window, applies_to=applies_to):
         shown += 1
         article = hit.article
-        date = utc_minute(article.when, zone=False)
+        date = utc_minute(article.when)
         terms = ", ".join(hit.terms)
         print(f"{date}  {article.outlet_id}  {article.title}  {article.canonical_url}  [{terms}]")
     db.close()

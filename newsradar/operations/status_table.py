@@ -26,7 +26,7 @@ _MEANING = {
 
 
 def print_status(config: Config, settings: Settings) -> None:
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, read_only=True)
     with db.session() as session:
         health = {row.outlet_id: row for row in session.query(OutletHealth)}
         outbox = dict(
@@ -92,4 +92,4 @@ def _alerted(row: OutletHealth) -> str:
 
 
 def _when(value: datetime | None) -> str:
-    return utc_minute(value, zone=False) if value else "-"
+    return utc_minute(value) if value else "-"

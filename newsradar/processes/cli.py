@@ -7,11 +7,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsradar.config import Config, ConfigError, load_config
-from newsradar.operations.log_setup import setup_logging
+from newsradar.config_problems import cut
+from newsradar.operations.log_setup import framework_level_name, setup_logging
 from newsradar.processes.exit_codes import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -31,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     parser = _parser()
     args = parser.parse_args(argv)
+    args.verbose = args.verbose_before + args.verbose_after  # how many -v, wherever given
     try:
         settings = Settings.from_env(args.config)
     except ValueError as exc:
@@ -55,17 +58,20 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsradar",
         description="Watch news outlets for new articles and alert Telegram chats on matches.",
+        parents=[_verbosity("verbose_before")],
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('newsradar')}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    # -v counts the same before or after the command's name: one option, two places.
+    common = _verbosity("verbose_after")
+    common.add_argument(
+        "--config",
+        metavar="DIR",
+        help="configuration directory (default ./config, or $NEWSRADAR_CONFIG_DIR)",
+    )
 
     def command(name: str, handler: object, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument(
-            "--config",
-            metavar="DIR",
-            help="configuration directory (default ./config, or $NEWSRADAR_CONFIG_DIR)",
-        )
-        sub.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
         sub.set_defaults(handler=handler)
         return sub
 
@@ -117,8 +123,29 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("--query", "-q", help="an ad-hoc query instead of a watchlist")
     backtest.add_argument("--since", default="7d", help="how far back to look (default 7d)")
     command("status", _status, "per-outlet health table")
-    command("demo", _demo, "offline demo: sample outlets on localhost, one cycle, alerts printed")
+    demo = command(
+        "demo", _demo, "offline demo: sample outlets on localhost, one cycle, alerts printed"
+    )
+    demo.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the demo's config/ and newsradar.db in DIR, to try status and backtest there",
+    )
     return parser
+
+
+def _verbosity(dest: str) -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "-v",
+        "--verbose",
+        dest=dest,
+        action="count",
+        default=0,
+        help="log newsradar's progress to stderr; -vv adds the frameworks' lines (Scrapy, ...)",
+    )
+    return options
 
 
 def _load(settings: Settings) -> Config | None:
@@ -128,7 +155,12 @@ def _load(settings: Settings) -> Config | None:
         print(f"newsradar: invalid configuration in {settings.config_dir}:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
-        return None
+    except Exception as exc:  # whatever a hand edit can make the loader raise: one line
+        if known_failure(exc) is not None:
+            raise
+        reason = cut(f"{type(exc).__name__}: {exc}")
+        print(f"newsradar: {settings.config_dir} could not be checked ({reason})", file=sys.stderr)
+    return None
 
 
 def _run_once(args: argparse.Namespace, settings: Settings) -> int:
@@ -145,7 +177,7 @@ def _run_once(args: argparse.Namespace, settings: Settings) -> int:
         with run_lock(settings.database_url, wait=args.wait):
             db = Database(settings.database_url)
             try:
-                level = "INFO" if args.verbose else "WARNING"
+                level = framework_level_name(args.verbose)
                 report = event_loop.run(lambda: cycle(config, settings, db, log_level=level))
             finally:
                 db.close()
@@ -204,7 +236,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     options = ServeOptions(
         metrics_host=args.metrics_host,
         metrics_port=args.metrics_port,
-        log_level="INFO" if args.verbose else "WARNING",
+        log_level=framework_level_name(args.verbose),
         frontier_prefix=args.prefix,
     )
     db = Database(settings.database_url)
@@ -277,7 +309,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from newsradar.demo.run import run_demo
 
-    return run_demo(verbose=args.verbose)
+    return run_demo(verbose=args.verbose, keep=args.keep)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -291,7 +323,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     if config is None:
         return EXIT_CONFIG
     options = WorkerOptions(
-        prefix=args.prefix, lease=args.lease, log_level="INFO" if args.verbose else "WARNING"
+        prefix=args.prefix, lease=args.lease, log_level=framework_level_name(args.verbose)
     )
     db = Database(settings.database_url)
     try:

@@ -4,7 +4,8 @@ A failure of the machine rather than of newsradar (the database's disk read-only
 database locked by another process past its time-out, the metrics port taken) ends a command
 with one line saying what is wrong and a documented exit code (README "Commands"), not a
 traceback: an operator or a service manager can act on both. The codes are the customary ones
-for "service unavailable" (69), "input/output error" (74) and "try again later" (75).
+for "no such input" (66), "service unavailable" (69), "input/output error" (74) and "try again
+later" (75).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2  # invalid configuration
+EXIT_NOINPUT = 66  # status, backtest: there is no database where it was looked for
 EXIT_UNAVAILABLE = 69  # the metrics port is in use, or Redis unreachable other than at start
 EXIT_IO = 74  # the database cannot be written: read-only or disk full
 EXIT_TEMPFAIL = 75  # try again later: another run in progress, or the database locked
@@ -35,6 +37,10 @@ CANNOT_OPEN = ("unable to open database file",)
 IO_ERROR = ("disk i/o error",)
 
 
+class MissingInput(Exception):
+    """What a command was to read is not there (its message says what and where)."""
+
+
 @dataclass(frozen=True)
 class KnownFailure:
     line: str
@@ -45,6 +51,8 @@ def known_failure(exc: BaseException) -> KnownFailure | None:
     """The one line and exit code for an operational failure anywhere in ``exc``'s chain (a
     database error arrives wrapped by the ORM); None for anything else, which stays a bug."""
     for error in _chain(exc):
+        if isinstance(error, MissingInput):
+            return KnownFailure(str(error), EXIT_NOINPUT)
         if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
             what = error.strerror or "address already in use"
             return KnownFailure(f"{what}; choose another --metrics-port", EXIT_UNAVAILABLE)
@@ -62,6 +70,12 @@ def known_failure(exc: BaseException) -> KnownFailure | None:
 
 
 def _database_failure(message: str) -> KnownFailure | None:
+    if 'database "' in message and "does not exist" in message:  # PostgreSQL's
+        return KnownFailure(
+            "the database in NEWSRADAR_DATABASE_URL does not exist: create it (createdb) "
+            "or fix the URL",
+            EXIT_NOINPUT,
+        )
     if any(text in message for text in READ_ONLY):
         return KnownFailure(
             "the database is read-only (its file, directory or disk cannot be written)", EXIT_IO

@@ -9,6 +9,7 @@ import urllib.request
 
 from newsradar.demo.content import STATECRAFT_ARTICLES
 from newsradar.demo.server import SampleOutlets
+from newsradar.processes.exit_codes import EXIT_NOINPUT
 from tests.support.config_files import OUTLETS
 from tests.support.workspace import NEWSRADAR, Workspace
 
@@ -132,3 +133,56 @@ def test_check_config_command(workspace: Workspace) -> None:
     fixed = workspace.run("check-config", "--config", str(workspace.config_dir))
     assert fixed.returncode == 0, fixed.stderr
     assert "ok" in fixed.stdout
+
+
+def test_demo_keeps_its_workspace_for_status_and_backtest(workspace: Workspace) -> None:
+    kept = workspace.root / "demo"
+    result = workspace.run("demo", "--keep", str(kept))
+    assert result.returncode == 0, result.stderr
+    assert f"Kept in {kept}" in result.stderr
+    assert (kept / "config" / "outlets.yaml").is_file() and (kept / "newsradar.db").is_file()
+
+    def in_kept(*args: str) -> subprocess.CompletedProcess[str]:
+        """As the demo says: `cd DIR && newsradar ...`, with no NEWSRADAR_ variables."""
+        env = {k: v for k, v in workspace.env().items() if not k.startswith("NEWSRADAR_")}
+        return subprocess.run(
+            [str(NEWSRADAR), *args], env=env, cwd=kept, capture_output=True, text=True, check=False
+        )
+
+    status = in_kept("status")
+    assert status.returncode == 0, status.stderr
+    statecraft = next(line for line in status.stdout.splitlines() if line.startswith("statecraft"))
+    assert statecraft.split()[-1] == "0" and " UTC" in statecraft  # times say their zone
+    backtest = in_kept("-v", "backtest", "--query", "Cornered in Iraq", "--since", "90d")
+    assert backtest.returncode == 0, backtest.stderr
+    assert "Cornered in Iraq" in backtest.stdout and " UTC  " in backtest.stdout
+
+    again = workspace.run("demo", "--keep", str(kept))
+    assert again.returncode == 2
+    assert again.stderr.strip() == (
+        f"newsradar demo: {kept} already has config and newsradar.db; "
+        "give an empty or new directory"
+    )
+
+
+def test_readers_do_not_create_a_database(workspace: Workspace) -> None:
+    workspace.write_config([], [IRAQ])
+    for command in (["status"], ["backtest", "iraq"]):
+        result = workspace.run(*command)
+        assert result.returncode == EXIT_NOINPUT, result.stderr
+        assert result.stderr.startswith(f"newsradar: no database at {workspace.root}")
+    assert not (workspace.root / "newsradar.db").exists()
+
+
+def test_v_before_or_after_the_command_shows_newsradars_lines_not_scrapys(
+    workspace: Workspace, sample_outlets: SampleOutlets
+) -> None:
+    workspace.write_config(sample_outlets.outlets_config(), [IRAQ])
+    before = workspace.run("-v", "run-once")
+    after = workspace.run("run-once", "-v")
+    for result in (before, after):
+        assert result.returncode == 0, result.stderr
+        assert " INFO newsradar: statecraft (" in result.stderr  # each outlet's summary
+        assert "scrapy" not in result.stderr and "alembic" not in result.stderr
+    framework = workspace.run("run-once", "-vv")
+    assert "INFO scrapy." in framework.stderr  # the frameworks' own lines, with -vv

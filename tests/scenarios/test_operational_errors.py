@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from newsradar.database import Database
 from newsradar.processes.exit_codes import EXIT_IO, EXIT_TEMPFAIL, EXIT_UNAVAILABLE
 from tests.support.workspace import NEWSRADAR, Workspace
 
@@ -72,16 +73,27 @@ def in_own_mounts(
     return result
 
 
+def create_database(workspace: Workspace) -> None:
+    """The database as a first run leaves it: created and migrated."""
+    Database(workspace.database_url).close()
+
+
 def test_database_on_a_read_only_disk(workspace: Workspace) -> None:
+    """Writing needs write access; reading does not."""
     data = workspace.root / "data"
     data.mkdir()
     configure(workspace, data)
-    assert workspace.run("status").returncode == 0  # the database exists, migrated
+    create_database(workspace)
     read_only = f"mount --bind {data} {data}\nmount -o remount,bind,ro {data}"
-    for command in ("run-once", "status"):
-        result = in_own_mounts(workspace, read_only, command)
-        assert result.returncode == EXIT_IO, result.stderr
-        assert_one_line(result.stderr, "read-only")
+    result = in_own_mounts(workspace, read_only, "run-once")
+    assert result.returncode == EXIT_IO, result.stderr
+    assert_one_line(result.stderr, "read-only")
+    status = in_own_mounts(workspace, read_only, "status")
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith("outlet") and "gone" in status.stdout
+    backtest = in_own_mounts(workspace, read_only, "backtest", "--query", "Iraq")
+    assert backtest.returncode == 0, backtest.stderr
+    assert "0 matching articles" in backtest.stderr
 
 
 @pytest.mark.parametrize("room_kb", [0, 40])
@@ -91,7 +103,7 @@ def test_database_on_a_full_disk(workspace: Workspace, room_kb: int) -> None:
     data = workspace.root / "data"
     data.mkdir()
     configure(workspace, data)
-    assert workspace.run("status").returncode == 0
+    create_database(workspace)
     saved = workspace.root / "saved.db"
     shutil.copy(data / "newsradar.db", saved)
     fill = (
@@ -108,7 +120,7 @@ def test_database_on_a_full_disk(workspace: Workspace, room_kb: int) -> None:
 def test_database_locked_past_its_time_out(workspace: Workspace) -> None:
     """Another process holds the write lock for longer than SQLite's 30 s wait (about 40 s)."""
     configure(workspace)
-    assert workspace.run("status").returncode == 0
+    create_database(workspace)
     holder = sqlite3.connect(workspace.root / "newsradar.db", isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")

@@ -79,7 +79,7 @@ class ReloadLoop:
             return
         self.config_error = None
         self.metrics.config_reloads.labels("ok").inc()
-        log.warning(
+        log.info(
             "configuration reloaded: %d outlets, %d watchlists",
             len(config.enabled_outlets),
             len(config.watchlists),

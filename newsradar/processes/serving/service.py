@@ -141,12 +141,12 @@ class Service:
             await asyncio.gather(*pending, return_exceptions=True)
             await bot
         await self.health.stop()
-        log.warning("stopped")
+        log.info("stopped")
         return 0
 
     def _announce(self) -> None:
         config, options = self.current_config(), self.options
-        log.warning(
+        log.info(
             "serving %d outlets, %d watchlists%s",
             len(config.enabled_outlets),
             len(config.watchlists),
