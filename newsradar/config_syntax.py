@@ -18,10 +18,14 @@ _STRUCTURE = (
     "expected <block end>",
     "could not find expected ':'",
 )
-# A block line's key: after the indentation and any '- ' list markers, up to ': ' or ':' at the end.
+# A block line's key: after the indentation and any '- ' list markers, up to ': ' or ':' at the
+# end. Each part can only give back what the next cannot take, so a match is linear in the line.
 _KEY_LINE = re.compile(
-    r"^(?P<lead>[ ]*(?:-[ ]+)*)(?P<key>[^\s#:'\"\[\]{},&*!|>%@`-][^:#]*?)[ ]*:(?:[ ]|$)"
+    r"^(?P<lead>[ ]*(?:-[ ]+)*)(?P<key>[^\s#:'\"\[\]{},&*!|>%@`-][^:#]*):(?:[ ]|$)"
 )
+# Only a line's start is looked at (keys are short), and a key is quoted at most this long.
+MAX_LINE_START = 500
+MAX_KEY_SHOWN = 60
 _LIST_ITEM = re.compile(r"^(?P<lead>[ ]*)-(?:[ ]|$)")
 
 
@@ -46,11 +50,9 @@ def explain(
     indentation = _indentation_hint(lines, line, before)
     if indentation:
         return indentation
-    if problem.startswith("mapping values are not allowed") and _KEY_LINE.match(here):
-        key = _KEY_LINE.match(here)
-        assert key is not None
+    if problem.startswith("mapping values are not allowed") and _key_match(here):
         return (
-            f"line {line + 1} has a second ': ' after {key.group('key').strip()}:; "
+            f"line {line + 1} has a second ': ' after {_key_name(here)}; "
             "a value containing ': ' must be quoted, e.g. title: 'Iraq: the next war'"
         )
     return problem
@@ -106,13 +108,13 @@ def _misaligned(lines: list[str], current: int, previous: int) -> str | None:
 
 def _misaligned_item(lines: list[str], current: int) -> str | None:
     """A list item ('- ...') at a column no earlier item of an enclosing list starts at."""
-    found = _LIST_ITEM.match(lines[current])
+    found = _LIST_ITEM.match(lines[current][:MAX_LINE_START])
     if not found:
         return None
     here = len(found.group("lead"))
     earlier: dict[int, int] = {}
     for index in range(current - 1, -1, -1):
-        item = _LIST_ITEM.match(lines[index])
+        item = _LIST_ITEM.match(lines[index][:MAX_LINE_START])
         if item:
             earlier.setdefault(len(item.group("lead")), index)
         if _key_column(lines[index]) == 0:
@@ -143,14 +145,20 @@ def _open_levels(lines: list[str], previous: int) -> dict[int, int]:
     return levels
 
 
+def _key_match(text: str) -> re.Match[str] | None:
+    return _KEY_LINE.match(text[:MAX_LINE_START])
+
+
 def _key_column(text: str) -> int | None:
-    found = _KEY_LINE.match(text)
+    found = _key_match(text)
     return len(found.group("lead")) if found else None
 
 
 def _key_name(text: str) -> str:
-    found = _KEY_LINE.match(text)
-    return f"'{found.group('key').strip()}:'" if found else repr(text.strip()[:40])
+    found = _key_match(text)
+    if found is None:
+        return repr(text.strip()[:MAX_KEY_SHOWN])
+    return f"'{found.group('key').strip()[:MAX_KEY_SHOWN]}:'"
 
 
 def _previous_content_line(lines: list[str], line: int) -> int | None:

@@ -48,7 +48,7 @@ CASES = [
     ),
     (  # ': ' in a plain value, after a nested mapping (so not an indentation slip)
         "outlets:\n  - id: a\n    budget:\n      requests: 5\n    name: Iraq: a war\n",
-        "line 5 has a second ': ' after name:; a value containing ': ' must be quoted",
+        "line 5 has a second ': ' after 'name:'; a value containing ': ' must be quoted",
     ),
     (
         "watchlists:\n  - id: a\n    title: 'Iraq\n    query: x\n",
@@ -75,3 +75,13 @@ def test_deeper_lines_under_a_key_without_a_value_are_not_blamed() -> None:
     """'requests:' sits deeper than 'budget:' as it should; the slip is the quote on line 4."""
     text = "outlets:\n  - budget:\n      requests: 5\n      mb: 'x\n"
     assert "quote opened on line 4" in explained(text, yaml.SafeLoader)
+
+
+def test_a_line_built_to_make_a_pattern_backtrack_is_read_once() -> None:
+    """A million spaces after a word that reads like a key but has no colon, and the slip on
+    the next line: each line's start is read once, whatever its length (trying every split of
+    those spaces between the key and the colon would never end)."""
+    text = "outlets:\n  - id: a\n    name" + " " * 1_000_000 + "A\n   feeds: []\n"
+    said = explained(text, yaml.SafeLoader)
+    assert said.startswith("indentation: 'feeds:' on line 4 starts at column 4")
+    assert len(said) < 300
