@@ -8,6 +8,7 @@ they would anywhere.
 
 from __future__ import annotations
 
+import shlex
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -50,10 +51,11 @@ def run_demo(verbose: int = 0, keep: Path | None = None) -> int:
         print(f"newsradar demo: {exc}", file=sys.stderr)
         return 2
     if keep is not None and status == 0:
+        where = shlex.quote(str(keep))
         print(
             f"\nKept in {keep}: config/ and {DATABASE_FILE}. Try there:\n"
-            f"  cd {keep} && newsradar status\n"
-            f"  cd {keep} && newsradar backtest --query 'Iraq militia*' --since 90d",
+            f"  cd {where} && newsradar status\n"
+            f"  cd {where} && newsradar backtest --query 'Iraq militia*' --since 90d",
             file=sys.stderr,
         )
     return status
