@@ -118,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("--since", default="7d", help="how far back to look (default 7d)")
     command("status", _status, "per-outlet health table")
     command("demo", _demo, "offline demo: sample outlets on localhost, one cycle, alerts printed")
+    # add-outlet and try-outlet: newsradar/onboarding/commands.py
+    from newsradar.onboarding.commands import add_commands
+
+    add_commands(command)
     return parser
 
 
