@@ -62,6 +62,19 @@ def _config(settings: Settings, *, required: bool) -> Config | None:
         return None
 
 
+def _valid_id(ident: str) -> bool:
+    """As config/outlets.yaml takes it (the config's own check)."""
+    from pydantic import ValidationError
+
+    from newsradar.config import Outlet
+
+    try:
+        Outlet.model_validate({"id": ident, "name": ident})
+    except ValidationError as exc:  # the entry is incomplete here: only the id's errors count
+        return not any(error["loc"][:1] == ("id",) for error in exc.errors())
+    return True
+
+
 def _home_url(text: str) -> str | None:
     from crawler.discovery import fetchable_url
 
@@ -84,6 +97,8 @@ def add_outlet(args: argparse.Namespace, settings: Settings) -> int:
     if config is None:
         return EXIT_CONFIG
     ident = args.id or derive_id(home)
+    if not _valid_id(ident):
+        return _fail(f"not a valid outlet id: {ident!r} (use {ID_HINT})", EXIT_CONFIG)
     entry: dict[str, object] = {"id": ident}
     try:
         if args.write:

@@ -102,8 +102,10 @@ def test_unknown_outlet_and_bad_url_are_one_line_errors(workspace: Workspace) ->
 
     unknown = workspace.run("try-outlet", "nope")
     bad = workspace.run("add-outlet", "ftp://example.org/")
+    bad_id = workspace.run("add-outlet", "http://127.0.0.1:9/", "--id", "Not An Id")
 
     assert unknown.returncode == 2 and len(unknown.stderr.strip().splitlines()) == 1
     assert "no outlet 'nope'" in unknown.stderr
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "not an http(s) URL" in bad.stderr
+    assert bad_id.returncode == 2 and "not a valid outlet id: 'Not An Id'" in bad_id.stderr
