@@ -13,6 +13,7 @@ The pattern is RE2 syntax (no lookarounds), checked with `crawler.url_pattern`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -64,6 +65,7 @@ class Inference:
     still_matching: tuple[str, ...]  # non-article URLs the pattern could not be kept from
 
 
+@functools.lru_cache(maxsize=100_000)  # each URL is looked at several times while inferring
 def segments(url: str) -> tuple[Segment, ...]:
     path = unquote(urlsplit(url).path).lower()
     return tuple(_classify(part) for part in path.split("/") if part)
@@ -110,10 +112,13 @@ def is_article_shaped(url: str) -> bool:
 
 
 def _group_key(url: str) -> tuple[tuple[str, ...], bool]:
-    """Segment classes, a section name (word or slug) before the last segment counted as a word."""
+    """Segment classes; a section name (word or slug) before the last segment counts as a word,
+    and after a date any slug is a slug (`/2024/01/05/story-12345/` is not another shape)."""
     parts = segments(url)
     kinds = [("word" if s.kind == "slug" else s.kind) for s in parts[:-1]]
-    kinds.extend(s.kind for s in parts[-1:])
+    dated = "year" in kinds
+    after_date = ("slug-id", "word")
+    kinds.extend("slug" if dated and s.kind in after_date else s.kind for s in parts[-1:])
     return tuple(kinds), urlsplit(url).path.endswith("/")
 
 
@@ -163,24 +168,33 @@ def _alternative(group: Sequence[str]) -> str:
     ]
     anchored = anchored or any(fixed)
     words = 0 if anchored else min(c.count("-") for c in columns[-1]) if width else 0
-    return _path_expression(shaped[0], columns, fixed, min_hyphens=min(words, MAX_SLUG_HYPHENS))
+    kinds = [_column_kind({parts[i].kind for parts in shaped}) for i in range(width)]
+    return _path_expression(kinds, columns, fixed, min_hyphens=min(words, MAX_SLUG_HYPHENS))
+
+
+def _column_kind(kinds: set[str]) -> str:
+    """A column's class; a section column may mix words and slugs, anything else mixed is
+    `other` (any segment)."""
+    if len(kinds) == 1:
+        return kinds.pop()
+    return "word" if kinds <= {"word", "slug"} else "other"
 
 
 def _path_expression(
-    first: Sequence[Segment],
+    kinds: Sequence[str],
     columns: Sequence[Sequence[str]],
     fixed: Sequence[bool],
     *,
     min_hyphens: int,
 ) -> str:
     parts = []
-    last = len(first) - 1
-    for index, segment in enumerate(first):
+    last = len(kinds) - 1
+    for index, kind in enumerate(kinds):
         column = columns[index]
         if fixed[index]:
             parts.append(re.escape(column[0]))
         else:
-            parts.append(_variable(segment.kind, column, min_hyphens if index == last else 0))
+            parts.append(_variable(kind, column, min_hyphens if index == last else 0))
     return "".join("/" + p for p in parts)
 
 

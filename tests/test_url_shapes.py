@@ -149,6 +149,20 @@ def test_two_shapes_of_one_outlet_both_match() -> None:
     assert not any(compiled.search(u) for u in WP_OTHERS)
 
 
+def test_a_big_dated_sitemap_gives_one_plain_alternative() -> None:
+    """Slugs that end in numbers or are one word are still the dated shape, not others."""
+    urls = [
+        f"{WP}/{2000 + n % 25}/{n % 12 + 1:02d}/{n % 28 + 1:02d}/story-about-thing-{n}/"
+        for n in range(50_000)
+    ] + [f"{WP}/2024/01/05/deterrence/"]
+
+    inference = infer_pattern(urls, WP_OTHERS)
+
+    assert inference.pattern == r"^https?://[^/]+/\d{4}/\d{2}/\d{2}/[^/]+/?$"
+    assert inference.covered == inference.total == len(urls)
+    assert inference.still_matching == ()
+
+
 def test_nothing_listed_gives_no_pattern() -> None:
     assert infer_pattern([], WP_OTHERS).pattern is None
     assert infer_pattern([f"{WP}/", f"{WP}/tag/iraq/"]).pattern is None

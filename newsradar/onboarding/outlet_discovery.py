@@ -9,6 +9,7 @@ them (`/blog`, `/news`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -25,7 +26,7 @@ from crawler.site_sources import (
     robots_sitemaps,
     usual_urls,
 )
-from crawler.url_pattern import compile_url_pattern
+from crawler.url_pattern import UrlPattern, compile_url_pattern
 from crawler.url_shapes import Inference, infer_pattern, is_article_shaped
 from newsradar.onboarding.article_preview import Sample
 from newsradar.onboarding.site_probe import SiteProbe
@@ -125,10 +126,15 @@ def _infer(found: Discovery, home: SourceListing, extra: Sequence[SourceListing]
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _compiled(pattern: str) -> UrlPattern:
+    return compile_url_pattern(pattern)
+
+
 def _matches(found: Discovery, urls: Sequence[str]) -> list[str]:
     if found.pattern is None:
         return []
-    compiled = compile_url_pattern(found.pattern)
+    compiled = _compiled(found.pattern)
     return [u for u in (canonical_url(url) for url in urls) if compiled.search(u) is not None]
 
 
@@ -153,10 +159,11 @@ def _choose_sources(found: Discovery) -> None:
     if best is not None and _matching(found, best) >= MIN_LISTED:
         found.chosen_listing = best.url
     candidates: dict[str, Candidate] = {}
+    compiled = _compiled(found.pattern or "")
     for source in (*found.feeds, *found.sitemaps, *found.listings):
         for candidate in source.candidates:
             url = canonical_url(candidate.url)
-            if url in _matches(found, [url]) and url not in candidates:
+            if url not in candidates and compiled.search(url) is not None:
                 candidates[url] = Candidate(url, candidate.published, candidate.title)
     found.articles = sorted(
         candidates.values(),
