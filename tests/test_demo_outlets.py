@@ -148,3 +148,46 @@ def test_conditional_get_answers_not_modified(outlets):
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(request, timeout=5)
     assert error.value.code == 304
+
+
+def test_home_pages_announce_feeds_and_robots_name_sitemaps(outlets):
+    """What discovery from a home page finds, as on real sites of each style."""
+    announced = {}
+    for outlet_id, site in outlets.sites.items():
+        page = html.fromstring(fetch(site.base_url + "/"))
+        announced[outlet_id] = {
+            (link.get("type"), link.get("href")) for link in page.xpath("//link[@rel='alternate']")
+        }
+    assert announced["statecraft"] == {("application/rss+xml", "/feeds/feed.rss")}
+    assert announced["wp"] == {
+        ("application/atom+xml", "/feed/atom/"),
+        ("application/rss+xml", "/comments/feed/"),
+    }
+    assert announced["wix"] == {("application/rss+xml", "/blog-feed.xml")}
+
+    wix = outlets.sites["wix"].base_url
+    feed = feedparser.parse(fetch(wix + "/blog-feed.xml"))
+    posts = {outlets.article_url(a) for a in SAMPLE_ARTICLES if a.outlet == "wix"}
+    assert feed.version == "rss20" and {e.link for e in feed.entries} == posts
+    assert f"Sitemap: {wix}/sitemap.xml" in fetch(wix + "/robots.txt").decode()
+    index = etree.fromstring(fetch(wix + "/sitemap.xml"))
+    listed: set[str] = set()
+    for child in index.xpath("//sm:sitemap/sm:loc/text()", namespaces=SITEMAP_NS):
+        listed |= set(
+            etree.fromstring(fetch(child)).xpath("//sm:loc/text()", namespaces=SITEMAP_NS)
+        )
+    assert posts < listed
+    assert {wix + "/about", wix + "/contact", wix + "/blog/categories/iraq"} < listed
+
+
+def test_site_pages_are_served_and_linked(outlets):
+    for outlet_id, paths in {
+        "statecraft": ["/about/", "/tag/middle-east/", "/author/adam-weinstein/"],
+        "wp": ["/about/", "/contact/", "/privacy-policy/", "/category/world/"],
+        "wix": ["/about", "/contact", "/blog/categories/water"],
+    }.items():
+        base = outlets.sites[outlet_id].base_url
+        for path in paths:
+            assert b"<h1" in fetch(base + path) or b"<a" in fetch(base + path)
+    wp_home = links(outlets.sites["wp"].base_url + "/")
+    assert {u.rsplit("/", 2)[-2] for u in wp_home} >= {"about", "contact", "privacy-policy"}

@@ -76,6 +76,16 @@ def post_sitemap(items: Sequence[Placed]) -> str:
     )
 
 
+def page_sitemap(urls: Sequence[str]) -> str:
+    """A sitemap of pages that are not articles (a CMS lists its pages, categories, authors)."""
+    entries = "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{entries}</urlset>"
+    )
+
+
 def news_sitemap(publication: str, items: Sequence[Placed]) -> str:
     entries = "".join(
         f"<url><loc>{escape(p.url)}</loc><news:news><news:publication>"

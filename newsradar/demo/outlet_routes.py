@@ -50,6 +50,8 @@ def _statecraft_route(site: SampleSite, path: str) -> Response:
         return Response(body, "application/rss+xml; charset=utf-8")
     if path == "/robots.txt":
         return Response("User-agent: *\nDisallow: /search\nDisallow: /subscribe\n", TEXT)
+    if path == "/about/":
+        return Response(statecraft.simple_page("About", []))
     if _SECTION_PAGE.match(path):
         return Response(statecraft.simple_page(path.strip("/").replace("/", ": "), items))
     item = _find(items, path, site.base_url)
@@ -81,6 +83,8 @@ def _wp_route(site: SampleSite, path: str) -> Response:
         return Response(feeds.post_sitemap(items), XML)
     if path == "/news-sitemap.xml":
         return Response(feeds.news_sitemap(site.name, items), XML)
+    if path in _WP_PAGES:
+        return Response(wordpress.static_page(*_WP_PAGES[path]))
     if path == "/robots.txt":
         robots = (
             "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n\n"
@@ -91,10 +95,34 @@ def _wp_route(site: SampleSite, path: str) -> Response:
     return Response(wordpress.article_page(item, items[:5])) if item else NOT_FOUND
 
 
+_WP_PAGES = {
+    "/about/": ("About", "We explain the news in plain words, every weekday."),
+    "/contact/": ("Contact", "Write to the editors at editors@explainers.example.org."),
+    "/privacy-policy/": ("Privacy Policy", "We keep no more about our readers than we need."),
+}
+_WIX_SITEMAPS = ("/blog-posts-sitemap.xml", "/pages-sitemap.xml", "/blog-categories-sitemap.xml")
+
+
 def _wix_route(site: SampleSite, path: str) -> Response:
+    """A Wix site: its blog feed and sitemaps at the paths Wix gives every site."""
     items = site.placed()
-    if path == "/blog":
+    base = site.base_url
+    if path == "/blog" or path.startswith("/blog/categories/"):
         return Response(wix.blog_page(items))
+    if path == "/blog-feed.xml":
+        body = feeds.rss(site.name, base + "/blog", items)
+        return Response(body, "application/rss+xml; charset=utf-8")
+    if path == "/sitemap.xml":
+        lastmod = iso(items[0].published) if items else iso(site.now)
+        return Response(feeds.sitemap_index([base + m for m in _WIX_SITEMAPS], lastmod), XML)
+    if path == "/blog-posts-sitemap.xml":
+        return Response(feeds.post_sitemap(items), XML)
+    if path == "/pages-sitemap.xml":
+        pages = ("/", "/about", "/contact", "/blog")
+        return Response(feeds.page_sitemap([base + p for p in pages]), XML)
+    if path == "/blog-categories-sitemap.xml":
+        categories = [f"{base}/blog/categories/{c}" for c in wix.CATEGORIES]
+        return Response(feeds.page_sitemap(categories), XML)
     if path == "/":
         return Response(wix.plain_page("Home", "Independent analysis of the Middle East."))
     if path == "/about":
@@ -102,8 +130,8 @@ def _wix_route(site: SampleSite, path: str) -> Response:
     if path == "/contact":
         return Response(wix.plain_page("Contact", "Write to us at info@forum.example.org."))
     if path == "/robots.txt":
-        return Response("User-agent: *\nAllow: /\n", TEXT)
-    item = _find(items, path, site.base_url)
+        return Response(f"User-agent: *\nAllow: /\n\nSitemap: {base}/sitemap.xml\n", TEXT)
+    item = _find(items, path, base)
     return Response(wix.post_page(item)) if item else NOT_FOUND
 
 

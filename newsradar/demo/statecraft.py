@@ -43,7 +43,8 @@ def _header() -> str:
     return (
         '<header class="topbar"><a class="topbar__logo" href="/">Responsible Statecraft</a>'
         '<nav class="topbar__nav"><a href="/tag/middle-east/">Middle East</a>'
-        '<a href="/tag/europe/">Europe</a><a href="/qiosk/">QiOSK</a></nav>'
+        '<a href="/tag/europe/">Europe</a><a href="/qiosk/">QiOSK</a><a href="/about/">About</a>'
+        "</nav>"
         f"{_social_bar()}</header>"
     )
 
@@ -169,7 +170,9 @@ def simple_page(title: str, items: Sequence[Placed]) -> str:
 def _page(head: str, main: str) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}</head>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}'
+        f'<link rel="alternate" type="application/rss+xml" title="{SITE_NAME}" '
+        'href="/feeds/feed.rss"></head>'
         f'<body class="rm-page">{_header()}<main id="main">{main}</main>'
         '<footer class="footer"><p>Copyright 2024 Quincy Institute for Responsible Statecraft'
         "</p></footer></body></html>"

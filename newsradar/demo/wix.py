@@ -13,6 +13,7 @@ from newsradar.demo.statecraft import Placed
 
 SITE_NAME = "Middle East Policy Forum (sample)"
 QUOTE_AFTER_PARAGRAPH = 4
+CATEGORIES = ("iraq", "water")
 
 
 def _comp_id(seed: str) -> str:
@@ -81,7 +82,9 @@ def blog_page(items: Sequence[Placed]) -> str:
         for p in items
     )
     links = (
-        '<a href="/about">About</a><a href="/contact">Contact</a>'
+        '<a href="/blog">All Posts</a>'
+        + "".join(f'<a href="/blog/categories/{c}">{c.title()}</a>' for c in CATEGORIES)
+        + '<a href="/about">About</a><a href="/contact">Contact</a>'
         '<a href="https://partner.example.org/post/iraq-roundtable">Partner event</a>'
     )
     return _page(f"<title>Blog | {SITE_NAME}</title>", _nested(cards + links, 3, "blog"))
@@ -97,7 +100,9 @@ def plain_page(title: str, text: str) -> str:
 def _page(head: str, content: str) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}</head>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}'
+        f'<link rel="alternate" type="application/rss+xml" title="{SITE_NAME} - RSS" '
+        'href="/blog-feed.xml"></head>'
         '<body><div id="SITE_CONTAINER"><div id="main_MF" class="main_MF">'
         '<div id="SCROLL_TO_TOP" class="Vd6aQZ ignore-focus" tabindex="-1" role="region" '
         'aria-label="top of page"><span class="mStmQC">top of page</span></div>'

@@ -23,7 +23,8 @@ def _header() -> str:
         '<p class="site-title"><a href="/" rel="home">Vox-style explainers</a></p>'
         '<nav id="site-navigation" class="main-navigation"><ul id="primary-menu" class="menu">'
         '<li><a href="/">Home</a></li><li><a href="/category/explainers/">Explainers</a></li>'
-        '<li><a href="/category/world/">World</a></li></ul></nav></header>'
+        '<li><a href="/category/world/">World</a></li><li><a href="/about/">About</a></li>'
+        '<li><a href="/contact/">Contact</a></li></ul></nav></header>'
     )
 
 
@@ -63,7 +64,8 @@ def _footer() -> str:
         '<div class="language-switcher"><ul><li class="lang-item lang-item-en current-lang">'
         '<a lang="en-US" hreflang="en-US" href="/"><span class="lang-code">en_US</span>'
         '<span class="lang-name">English</span></a></li></ul></div>'
-        '<div class="site-info">Proudly powered by a content management system</div></footer>'
+        '<div class="site-info"><a href="/privacy-policy/">Privacy Policy</a> Proudly powered '
+        "by a content management system</div></footer>"
     )
 
 
@@ -129,9 +131,22 @@ def home_page(items: Sequence[Placed]) -> str:
 def _page(head: str, main: str, recent: Sequence[Placed]) -> str:
     return (
         '<!DOCTYPE html><html lang="en-US"><head><meta charset="UTF-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}</head>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}'
+        f'<link rel="alternate" type="application/atom+xml" title="{SITE_NAME} &raquo; Feed" '
+        'href="/feed/atom/"><link rel="alternate" type="application/rss+xml" '
+        f'title="{SITE_NAME} &raquo; Comments Feed" href="/comments/feed/"></head>'
         f'<body class="single single-post"><div id="page" class="site">{_header()}'
         '<div id="content" class="site-content"><div id="primary" class="content-area">'
         f'<main id="main" class="site-main">{main}</main></div>{_sidebar(recent)}</div>'
         f"{_footer()}</div></body></html>"
     )
+
+
+def static_page(title: str, text: str) -> str:
+    """A WordPress page (About, Contact, Privacy Policy): no date, no byline."""
+    post = (
+        f'<article class="page type-page status-publish hentry"><header class="entry-header">'
+        f'<h1 class="entry-title">{attr(title)}</h1></header>'
+        f'<div class="entry-content"><p>{attr(text)}</p></div></article>'
+    )
+    return _page(f"<title>{attr(title)} &#8211; {SITE_NAME}</title>", post, ())

@@ -132,6 +132,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="keep the demo's config/ and newsradar.db in DIR, to try status and backtest there",
     )
+    # add-outlet and try-outlet: newsradar/onboarding/commands.py
+    from newsradar.onboarding.commands import add_commands
+
+    add_commands(command)
     return parser
 
 

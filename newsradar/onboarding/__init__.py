@@ -1,0 +1,1 @@
+"""Adding an outlet from its home page (`add-outlet`) and trying one out (`try-outlet`)."""
