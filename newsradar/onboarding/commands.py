@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from newsradar.config import OUTLETS_FILE, Config, ConfigError, CrawlSettings, load_config
+from newsradar.config import (
+    OUTLETS_FILE,
+    Config,
+    ConfigError,
+    CrawlSettings,
+    config_file,
+    load_config,
+)
+from newsradar.operations.log_setup import framework_level_name
 from newsradar.processes.exit_codes import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from newsradar.settings import Settings
 
@@ -50,7 +58,7 @@ def _fail(message: str, code: int = EXIT_FAILED) -> int:
 def _config(settings: Settings, *, required: bool) -> Config | None:
     """The operator's config; without an outlets.yaml (and not required) the default settings."""
     directory = Path(settings.config_dir)
-    if not required and not (directory / OUTLETS_FILE).exists():
+    if not required and not config_file(directory, OUTLETS_FILE).exists():
         return Config(directory, CrawlSettings(), (), ())
     try:
         return load_config(directory)
@@ -118,7 +126,7 @@ def add_outlet(args: argparse.Namespace, settings: Settings) -> int:
     return _emit(entry, found, config, args.write)
 
 
-def _discover(config: Config, home: str, ident: str, verbose: bool) -> Discovery:
+def _discover(config: Config, home: str, ident: str, verbosity: int) -> Discovery:
     from newsradar.onboarding.article_preview import preview
     from newsradar.onboarding.outlet_discovery import discover, probe_spec
     from newsradar.onboarding.site_probe import SiteProbe
@@ -127,7 +135,7 @@ def _discover(config: Config, home: str, ident: str, verbose: bool) -> Discovery
     max_bytes = int(config.crawl.max_page_mb * 1024 * 1024)
 
     async def run() -> Discovery:
-        probe = SiteProbe(config, probe_spec(home, ident), "INFO" if verbose else "WARNING")
+        probe = SiteProbe(config, probe_spec(home, ident), framework_level_name(verbosity))
         found = await discover(probe, home, max_bytes)
         urls = [c.url for c in found.articles[:4]]
         found.samples = await preview(probe, urls, {c.url: c for c in found.articles})
@@ -161,7 +169,7 @@ def _emit(entry: dict[str, object], found: Discovery, config: Config, write: boo
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         return _fail(f"the entry is not valid ({where}: {first['msg']}); give it with --id/--name")
-    path = Path(config.directory) / OUTLETS_FILE
+    path = config_file(Path(config.directory), OUTLETS_FILE)
     print(f"\nEntry for {path}:")
     print(entry_yaml(entry), end="")
     if not write:
@@ -227,7 +235,7 @@ def try_outlet(args: argparse.Namespace, settings: Settings) -> int:
     if outlet is None and (home is None or "://" not in target):
         known = ", ".join(o.id for o in config.outlets) or "none"
         return _fail(
-            f"no outlet {target!r} in {config.directory / OUTLETS_FILE} (known: "
+            f"no outlet {target!r} in {config_file(Path(config.directory), OUTLETS_FILE)} (known: "
             f"{known}); give an outlet id or a home page URL",
             EXIT_CONFIG,
         )

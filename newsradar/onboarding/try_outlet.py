@@ -9,9 +9,6 @@ import contextlib
 import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-
-from sqlalchemy.engine import make_url
 
 from crawler.dedupe import canonical_url
 from crawler.discovery import Candidate
@@ -19,6 +16,7 @@ from crawler.outlet_spec import OutletSpec
 from newsradar.config import Config, Outlet
 from newsradar.database import Database
 from newsradar.database.article_store import ArticleStore, BackfillPolicy
+from newsradar.database.engine import DatabaseMissing
 from newsradar.onboarding.article_preview import Sample, preview, sample_lines, sample_warnings
 from newsradar.onboarding.outlet_discovery import (
     Discovery,
@@ -34,6 +32,7 @@ from newsradar.onboarding.source_reading import (
     read_listings,
     read_sitemaps,
 )
+from newsradar.operations.log_setup import framework_level_name
 from newsradar.processes.crawling import outlet_spec
 from newsradar.processes.exit_codes import EXIT_FAILED, EXIT_OK
 from newsradar.settings import Settings
@@ -131,13 +130,13 @@ def report_lines(run: DryRun) -> list[str]:
 
 
 def run_try(
-    config: Config, settings: Settings, outlet: Outlet | None, home: str | None, verbose: bool
+    config: Config, settings: Settings, outlet: Outlet | None, home: str | None, verbosity: int
 ) -> int:
     """Runs the dry run of a configured outlet, or of a home page with the inferred settings."""
     from newsradar.onboarding.commands import discovery_lines
     from newsradar.processes import event_loop
 
-    level = "INFO" if verbose else "WARNING"
+    level = framework_level_name(verbosity)
     max_bytes = int(config.crawl.max_page_mb * 1024 * 1024)
     with _known_urls(settings) as known:
 
@@ -179,11 +178,11 @@ def run_try(
 def _known_urls(settings: Settings) -> Iterator[KnownUrls]:
     """Which URLs the database already knows; a database not made yet knows none (and is not
     made: a dry run leaves no file behind)."""
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+    try:
+        db = Database(settings.database_url, read_only=True)
+    except DatabaseMissing:
         yield lambda urls: set()
         return
-    db = Database(settings.database_url)
     try:
         store = ArticleStore(db, BackfillPolicy(window={}, first_crawl=frozenset()))
         yield store.known_urls
