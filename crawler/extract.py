@@ -17,7 +17,7 @@ from datetime import datetime
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import extract_author
-from trafilatura.settings import Document
+from trafilatura.settings import Document, Extractor
 from trafilatura.utils import load_html
 
 from crawler.metadata import PageMetadata, date_in_url, read_metadata
@@ -37,7 +37,11 @@ from crawler.paragraph_cleanup import (
     dek_is_separate,
     trim_to_declared_body,
 )
+from crawler.site_chrome import drop_boilerplate, drop_inert_markup, drop_site_chrome, survey
 
+# The engine's settings, built once: fast mode, no comments, tables kept, no metadata (read
+# by crawler.metadata instead). The engine copies them before changing any.
+ENGINE_OPTIONS = Extractor(output_format="python", fast=True, comments=False, tables=True)
 # Below this a page holds navigation scraps, not an article.
 MIN_ARTICLE_CHARS = 80
 
@@ -82,8 +86,7 @@ def extract_article(
         tree = restrict_to(tree, content_xpath)
         if tree is None:
             return None
-    markup = html if isinstance(html, str | bytes) else ""
-    author = _shape_page(tree, markup, meta, remove_xpath)
+    author = _shape_page(tree, meta, remove_xpath)
     paragraphs = _engine_paragraphs(tree, url)
     paragraphs = _clean_body(tree, paragraphs, meta, author, template)
     if sum(len(p) for p in paragraphs) < MIN_ARTICLE_CHARS:
@@ -98,14 +101,17 @@ def extract_article(
     )
 
 
-def _shape_page(
-    tree: HtmlElement, markup: str | bytes, meta: PageMetadata, remove_xpath: Sequence[str]
-) -> str | None:
+def _shape_page(tree: HtmlElement, meta: PageMetadata, remove_xpath: Sequence[str]) -> str | None:
     """Shape the page for the engine and return the author (declared, else the byline found
     around the article before shaping can move it)."""
+    drop_inert_markup(tree)
     drop_stacked_articles(tree, meta.title)
-    prune(tree, markup, remove_xpath)
+    parts = survey(tree)
+    drop_boilerplate(parts)
+    prune(tree, remove_xpath)
     container = article_container(tree)
+    if drop_site_chrome(tree, parts, keep=[container] if container is not None else []):
+        container = container if container is not None else article_container(tree)
     region = region_of(tree, container)
     # The engine's byline search copies the tree it is given: the article's surroundings do.
     author = meta.author or extract_author(surroundings(region, BYLINE_LEVELS))
@@ -115,14 +121,7 @@ def _shape_page(
 
 def _engine_paragraphs(tree: HtmlElement, url: str | None) -> list[str]:
     """The main text as trafilatura (fast mode, no comments, tables kept) finds it, by line."""
-    document = bare_extraction(
-        tree,
-        url=url,
-        fast=True,
-        with_metadata=False,
-        include_comments=False,
-        include_tables=True,
-    )
+    document = bare_extraction(tree, url=url, options=ENGINE_OPTIONS)
     # A Document: a dict comes back only with as_dict=True.
     body = document.text if isinstance(document, Document) and document.text else ""
     return [p for p in (line.strip() for line in body.split("\n")) if p]

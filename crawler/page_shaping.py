@@ -22,24 +22,6 @@ from trafilatura.utils import load_html
 
 from crawler.normalize import normalize
 
-# Boilerplate containers recognisable by their markup on many sites; pruned before extraction.
-# Raw-markup words that tell whether the (costlier) tree searches below can match at all.
-BOILERPLATE_HINTS = (
-    "author-bio",
-    "author__bio",
-    "photo-credit",
-    "newsletter-box",
-    "language-switcher",
-    "lang-item",
-    "of page",
-)
-WIX_HINTS = ("main_MF", "SITE_CONTAINER")
-BOILERPLATE = etree.XPath(
-    "//*[contains(@class, 'author-bio') or contains(@class, 'author__bio')"
-    " or contains(@class, 'photo-credit') or contains(@class, 'newsletter-box')"
-    " or contains(@class, 'language-switcher') or contains(@class, 'lang-item')"
-    " or @aria-label='top of page' or @aria-label='bottom of page']"
-)
 # Elements whose text ends in whitespace while the text right after them starts a word: when the
 # element is removed (an empty ad slot, a share widget) that whitespace must stay.
 SPACE_CARRIERS = etree.XPath(
@@ -71,8 +53,6 @@ ARTICLE_REGION_DEPTH = 4  # how far above the article's container the page may h
 LINK_ONLY_SHARE = 0.9
 URL_LIKE = re.compile(r"^(https?|www)\b")
 CONTAINER_ELEMENTS = etree.XPath("(//article | //main)[1]")
-# Wix wraps the whole page in this element, which trafilatura takes for the main container.
-WIX_WRAPPERS = etree.XPath("//*[@id='main_MF' or @id='SITE_CONTAINER']")
 MIN_STACKED_BLOCK_CHARS = 400
 MIN_CONTAINER_CHARS = 400  # paragraph text a container needs to count as the article's
 MIN_CONTAINER_SHARE = 0.4  # ... and its share of all paragraph text on the page
@@ -95,18 +75,8 @@ def restrict_to(tree: HtmlElement, content_xpath: str) -> HtmlElement | None:
     return load_html(etree.tostring(root, encoding="unicode"))
 
 
-def prune(tree: HtmlElement, markup: str | bytes, remove_xpath: Sequence[str]) -> None:
-    """Remove what never belongs to an article: known boilerplate, the outlet's own removals.
-
-    Tree searches cost more than the rest of the work here: they are skipped where the raw
-    markup shows they cannot match.
-    """
-    if _may_hold(markup, BOILERPLATE_HINTS):
-        for element in BOILERPLATE(tree):
-            _drop(element)
-    if _may_hold(markup, WIX_HINTS):
-        for element in WIX_WRAPPERS(tree):
-            del element.attrib["id"]
+def prune(tree: HtmlElement, remove_xpath: Sequence[str]) -> None:
+    """Remove what the outlet says never belongs to its articles."""
     for expression in remove_xpath:
         for element in tree.xpath(expression):
             if isinstance(element, etree._Element):
@@ -122,15 +92,6 @@ def shape(tree: HtmlElement, container: HtmlElement | None, region: HtmlElement)
         _keep_container(container)
         _mark_container(tree, container)
     _drop_link_only_blocks(region, container)
-
-
-def _may_hold(markup: str | bytes, words: Sequence[str]) -> bool:
-    """Whether the raw page holds one of ``words`` (always true when there is no raw page)."""
-    if not markup:
-        return True
-    if isinstance(markup, bytes):
-        return any(word.encode() in markup for word in words)
-    return any(word in markup for word in words)
 
 
 def surroundings(element: HtmlElement, levels: int) -> HtmlElement:
@@ -255,8 +216,7 @@ def _drop_link_only_blocks(region: HtmlElement, container: HtmlElement | None) -
             if not _stands_alone(block):
                 continue
         else:
-            linked = sum(len(a.text_content().strip()) for a in block.iter("a"))
-            if linked < LINK_ONLY_SHARE * len(text):
+            if not _is_link_only(block, text):
                 continue
         (inside if block in in_container else outside).append((block, len(text)))
     in_budget = MAX_LINK_ONLY_LOSS * len(container.text_content()) if container is not None else 0
@@ -264,6 +224,28 @@ def _drop_link_only_blocks(region: HtmlElement, container: HtmlElement | None) -
         outside.extend(inside)
     for block, _ in outside:
         _drop(block)
+
+
+def _is_link_only(block: HtmlElement, text: str) -> bool:
+    """Whether a block's text is link text but for a label ("Related:", "[VIDEO]") and
+    punctuation."""
+    links = [a.text_content().strip() for a in block.iter("a")]
+    linked = sum(len(link) for link in links)
+    if linked >= LINK_ONLY_SHARE * len(text):
+        return True
+    if linked < MIN_LABELLED_SHARE * len(text):
+        return False
+    rest = text
+    for link in links:
+        rest = rest.replace(link, " ", 1)
+    unlinked = sum(len(word) for word in TEASER_WORDS.findall(TEASER_LABELS.sub(" ", rest)))
+    return unlinked <= (1 - LINK_ONLY_SHARE) * len(text)
+
+
+# What teaser links carry besides their link text: a leading label, bracketed tags.
+TEASER_LABELS = re.compile(r"^\s*[\w'’ ]{1,20}:|\[[^\]]{1,20}\]")
+TEASER_WORDS = re.compile(r"\w+")
+MIN_LABELLED_SHARE = 0.5
 
 
 BLOCK_TAGS = frozenset(

@@ -1,0 +1,41 @@
+"""Shaping the page for the engine: teaser links with a label or bracketed tags go, sentences
+that merely hold a link stay."""
+
+from __future__ import annotations
+
+from crawler.extract import extract_article
+
+SENTENCES = [
+    "The ministry confirmed on Tuesday that the new border crossing will open in the spring.",
+    "Officials said the crossing would cut waiting times for freight lorries by several hours.",
+    "Local traders, who have campaigned for the crossing for a decade, welcomed the decision.",
+    "The project was delayed twice by disputes over customs staffing and the cost of the road.",
+    "Opposition members asked for the full budget to be published before construction begins.",
+]
+
+
+def test_labelled_teaser_links_go_and_linked_sentences_stay():
+    linked = (
+        "Traders said the <a href='/trade'>new rules on customs</a> would still apply to "
+        "goods crossing at night, a point the ministry did not contest."
+    )
+    teasers = (
+        "<p><strong>Related: </strong><a href='/a'><u>Ten things to know about the "
+        "budget vote</u></a></p><p>READ MORE: <a href='/b'>Freight firms warn of a "
+        "winter backlog at the old crossing</a></p><p><a href='/c'>Minister answers "
+        "readers on the crossing</a> [<strong>VIDEO]|<br></strong><a href='/d'>Harbour "
+        "strike called off after talks</a> [INSIGHT]</p>"
+    )
+    body = "".join(f"<p>{s} {s}</p>" for s in SENTENCES[:3]) + f"<p>{linked}</p>" + teasers
+    body += "".join(f"<p>{s} {s}</p>" for s in SENTENCES[3:])
+    page = (
+        "<html lang='en'><head><title>Border</title></head><body><article><h1>Border</h1>"
+        f"{body}</article></body></html>"
+    )
+    result = extract_article(page, "https://gazette.example/border")
+    assert result is not None
+    for sentence in SENTENCES:
+        assert sentence in result.text
+    assert "new rules on customs would still apply" in result.text
+    for teaser in ("Ten things", "Freight firms", "Minister answers", "Harbour strike"):
+        assert teaser not in result.text, teaser
