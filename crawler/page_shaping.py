@@ -40,6 +40,8 @@ DISCARD_LOOKING = re.compile(
     r"|obfuscated|blurred|yin|nfoline|message",
     re.IGNORECASE,
 )
+# Social posts embedded in an article, as the networks' embed code marks them.
+EMBEDDED_POST = re.compile(r"twitter-tweet|instagram-media|tiktok-embed|bluesky-embed|fb-post")
 # Blocks holding a link (in-page anchors aside: a table of contents), and links standing as
 # blocks of their own; the ones whose text is nearly all link text are teasers, "read more"
 # lines and promotions.
@@ -90,6 +92,7 @@ def shape(tree: HtmlElement, container: HtmlElement | None, region: HtmlElement)
     if container is not None:
         container = _join_split_body(container)
         _keep_container(container)
+        _keep_embedded_posts(container)
         _mark_container(tree, container)
     _drop_link_only_blocks(region, container)
 
@@ -149,12 +152,28 @@ def _keep_container(container: HtmlElement) -> None:
     for element in (container, *container.iterancestors()):
         if element.tag in ("body", "html"):
             break
-        classes = element.get("class")
-        if classes and DISCARD_LOOKING.search(classes):
-            kept = [c for c in classes.split() if not DISCARD_LOOKING.search(c)]
-            element.set("class", " ".join(kept))
-        if DISCARD_LOOKING.search(element.get("id") or ""):
-            del element.attrib["id"]
+        _clear_discard_words(element)
+
+
+def _keep_embedded_posts(container: HtmlElement) -> None:
+    """Keep the social posts an article quotes: their wrappers ("social-media-embed") look
+    like share widgets to the engine."""
+    for quote in container.iter("blockquote"):
+        if not EMBEDDED_POST.search(quote.get("class") or ""):
+            continue
+        for element in quote.iterancestors():
+            if element is container:
+                break
+            _clear_discard_words(element)
+
+
+def _clear_discard_words(element: HtmlElement) -> None:
+    classes = element.get("class")
+    if classes and DISCARD_LOOKING.search(classes):
+        kept = [c for c in classes.split() if not DISCARD_LOOKING.search(c)]
+        element.set("class", " ".join(kept))
+    if DISCARD_LOOKING.search(element.get("id") or ""):
+        del element.attrib["id"]
 
 
 def _mark_container(tree: HtmlElement, container: HtmlElement) -> None:

@@ -25,11 +25,19 @@ CHROME_ROLES = frozenset({"banner", "contentinfo", "navigation", "complementary"
 CHROME_TAGS = frozenset({"header", "footer", "nav", "aside"})
 # Class or id text that may name chrome; confirmed word by word below.
 CHROME_HINT = re.compile(
-    r"drawer|canvas|mobile|hamburger|(?:site|global)[-_]?(?:header|footer)", re.IGNORECASE
+    r"drawer|canvas|mobile|hamburger|print|(?:site|global)[-_]?(?:header|footer)"
+    r"|tooltip|popover|hover-?card|rollover",
+    re.IGNORECASE,
 )
 # Boilerplate blocks recognisable by their class on many sites, and page anchors.
 BOILERPLATE_CLASS = re.compile(
     r"author-bio|author__bio|photo-credit|newsletter-box|language-switcher|lang-item"
+)
+# A card that pops up over a name or term in running text (a person's latest headlines): its
+# text sits inside the paragraph's markup but is never part of the sentence.
+POPUP_WORD = re.compile(
+    r"(?:tooltip|popover|hover-?card|rollover)[-_\w]*[-_](?:block|card|box|body|content)$",
+    re.IGNORECASE,
 )
 PAGE_ANCHORS = frozenset({"top of page", "bottom of page"})
 # Wix wraps the whole page in these, which the engine takes for the main container.
@@ -39,6 +47,8 @@ DRAWER_WORD = re.compile(
     r"(?:^|[-_])(?:drawer|off-?canvas|mobile-?(?:menu|nav|navigation)|hamburger-?menu)(?:$|[-_])",
     re.IGNORECASE,
 )
+# The site's header and footer for printed copies ("print-header"), hidden on screen.
+PRINT_WORD = re.compile(r"^print[-_]?(?:header|footer|logo|masthead)$", re.IGNORECASE)
 # The site's own header and footer built from divs (classic themes, Wix's SITE_HEADER).
 SITE_BLOCK_WORD = re.compile(r"^(?:site|global)[-_]?(?:header|footer)$", re.IGNORECASE)
 # Landmarks a header or footer belongs to when it is not the page's own (ARIA's scoping).
@@ -72,6 +82,7 @@ class PageParts:
     chrome: list[HtmlElement] = field(default_factory=list)
     landmarks: list[HtmlElement] = field(default_factory=list)  # the main content
     boilerplate: list[HtmlElement] = field(default_factory=list)
+    popups: list[HtmlElement] = field(default_factory=list)
     wrappers: list[HtmlElement] = field(default_factory=list)
 
 
@@ -93,7 +104,9 @@ def survey(tree: HtmlElement) -> PageParts:
         if classes and BOILERPLATE_CLASS.search(classes):
             parts.boilerplate.append(element)
         elif (classes and CHROME_HINT.search(classes)) or (ident and CHROME_HINT.search(ident)):
-            parts.chrome.append(element)
+            words = f"{classes or ''} {ident or ''}".split()
+            popup = any(POPUP_WORD.search(w) for w in words)
+            (parts.popups if popup else parts.chrome).append(element)
         elif ident in WRAPPER_IDS:
             parts.wrappers.append(element)
         elif element.get("aria-label") in PAGE_ANCHORS:
@@ -102,9 +115,14 @@ def survey(tree: HtmlElement) -> PageParts:
 
 
 def drop_boilerplate(parts: PageParts) -> None:
-    """Remove known boilerplate blocks; take the page wrappers' ids off them."""
+    """Remove known boilerplate blocks and pop-up cards inside paragraphs; take the page
+    wrappers' ids off them."""
     for element in parts.boilerplate:
         if element.getparent() is not None:
+            element.drop_tree()
+    for element in parts.popups:
+        in_text = any(a.tag == "p" for a in element.iterancestors())
+        if in_text and element.getparent() is not None:
             element.drop_tree()
     for element in parts.wrappers:
         del element.attrib["id"]
@@ -153,7 +171,7 @@ def _is_chrome(element: HtmlElement) -> bool:
     if tag in ("nav", "aside"):
         return True
     words = f"{element.get('class') or ''} {element.get('id') or ''}".split()
-    if any(DRAWER_WORD.search(w) for w in words):
+    if any(DRAWER_WORD.search(w) or PRINT_WORD.match(w) for w in words):
         return True
     site_block = tag in PAGE_LEVEL_TAGS or any(SITE_BLOCK_WORD.match(w) for w in words)
     return site_block and _at_page_level(element)

@@ -39,3 +39,23 @@ def test_labelled_teaser_links_go_and_linked_sentences_stay():
     assert "new rules on customs would still apply" in result.text
     for teaser in ("Ten things", "Freight firms", "Minister answers", "Harbour strike"):
         assert teaser not in result.text, teaser
+
+
+def test_social_posts_quoted_by_the_article_stay():
+    tweet = "Yes, the crossing opens in spring and the queues will finally end, says the mayor."
+    body = "".join(f"<p>{s} {s}</p>" for s in SENTENCES[:3])
+    body += (
+        "<div class='social-media-embed'><blockquote class='twitter-tweet'><p lang='en'>"
+        f"{tweet}</p>— Mayor (@mayor) <a href='https://x.example/mayor/1'>March 5, 2024</a>"
+        "</blockquote></div>"
+    )
+    body += "".join(f"<p>{s} {s}</p>" for s in SENTENCES[3:])
+    page = (
+        "<html lang='en'><head><title>Border</title></head><body><article><h1>Border</h1>"
+        f"<div class='article-body'>{body}</div></article></body></html>"
+    )
+    result = extract_article(page, "https://gazette.example/border")
+    assert result is not None
+    assert tweet in result.text
+    for sentence in SENTENCES:
+        assert sentence in result.text

@@ -194,3 +194,23 @@ def test_chrome_is_removed_from_the_tree_and_counted():
     assert SENTENCES[0] in remaining
     for gone in ("Physical Address", "World desk", "Sidebar blurb", "Drawer text", "Footer"):
         assert gone not in remaining
+
+
+def test_print_header_and_pop_up_cards_in_running_text_stay_out():
+    # A print-only header repeating the address of the page, and a card that pops up over a
+    # politician's name listing their latest headlines, inside the paragraph's markup.
+    card = (
+        "<span class='rollover-people'><a class='rollover-people-link' href='/people/ana'>"
+        "Ana Petrova</a><span class='rollover-people-block'><span class='rollover-block'>"
+        "<a class='name' href='/people/ana'>Ana Petrova</a><a href='/x'>Senators call for a "
+        "harbour inquiry | Budget talks stall</a></span></span></span>"
+    )
+    body = (
+        "<div class='print-header'><span>https://gazette.example/2024/03/05/border</span></div>"
+        f"<article><h1>Border crossing to open</h1><p>The minister {card} said the crossing "
+        f"would open in the spring, ending a decade of delays at the old bridge.</p>{BODY}"
+        "</article>"
+    )
+    text = extracted(body)
+    assert_article_only(text, ("https://gazette.example", "Senators call", "Budget talks"))
+    assert "The minister Ana Petrova said the crossing would open" in text
