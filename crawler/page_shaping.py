@@ -22,13 +22,7 @@ from trafilatura.utils import load_html
 
 from crawler.normalize import normalize
 
-# Elements whose text ends in whitespace while the text right after them starts a word: when the
-# element is removed (an empty ad slot, a share widget) that whitespace must stay.
-SPACE_CARRIERS = etree.XPath(
-    ".//*[following-sibling::node()[1][self::text()]"
-    "[translate(substring(., 1, 1), ' \t\n\r\u00a0', '') != '']]"
-    "[string-length(.) > 0][translate(substring(., string-length(.)), ' \t\n\r\u00a0', '') = '']"
-)
+SPACES = " \t\n\r\u00a0"
 # Class/id words for which trafilatura discards a whole container ("sidebar", "widget",
 # "navbar", ... matched anywhere in the attribute, so "widget--post" or "...-article-wrap"
 # under a "...bar" class go too). Applied only to the article's own container chain.
@@ -87,8 +81,8 @@ def prune(tree: HtmlElement, remove_xpath: Sequence[str]) -> None:
 
 def shape(tree: HtmlElement, container: HtmlElement | None, region: HtmlElement) -> None:
     """Shape the article's region so that the engine finds the whole article and nothing else."""
-    for element in SPACE_CARRIERS(region):
-        element.tail = " " + element.tail
+    for element in _space_carriers(region):
+        element.tail = " " + (element.tail or "")
     if container is not None:
         container = _join_split_body(container)
         _keep_container(container)
@@ -141,6 +135,22 @@ def article_container(tree: HtmlElement) -> HtmlElement | None:
     if weight < MIN_CONTAINER_CHARS or weight < MIN_CONTAINER_SHARE * sum(weights.values()):
         return None
     return container
+
+
+def _space_carriers(region: HtmlElement) -> list[HtmlElement]:
+    """Elements whose text ends in whitespace while the text right after them starts a word:
+    when the element is removed (an empty ad slot, a share widget) that whitespace must stay.
+
+    A walk in Python: XPath's following-sibling axis costs the square of a paragraph's links.
+    """
+    return [
+        element
+        for element in region.iterdescendants(etree.Element)
+        if (tail := element.tail)
+        and tail[0] not in SPACES
+        and (text := element.text_content())
+        and text[-1] in SPACES
+    ]
 
 
 def _keep_container(container: HtmlElement) -> None:
@@ -248,19 +258,17 @@ def _drop_link_only_blocks(region: HtmlElement, container: HtmlElement | None) -
 def _is_link_only(block: HtmlElement, text: str) -> bool:
     """Whether a block's text is link text but for a label ("Related:", "[VIDEO]") and
     punctuation."""
-    links = [a.text_content().strip() for a in block.iter("a")]
-    linked = sum(len(link) for link in links)
+    linked = sum(len(a.text_content().strip()) for a in block.iter("a"))
     if linked >= LINK_ONLY_SHARE * len(text):
         return True
     if linked < MIN_LABELLED_SHARE * len(text):
         return False
-    rest = text
-    for link in links:
-        rest = rest.replace(link, " ", 1)
+    rest = "".join(UNLINKED_TEXT(block))
     unlinked = sum(len(word) for word in TEASER_WORDS.findall(TEASER_LABELS.sub(" ", rest)))
     return unlinked <= (1 - LINK_ONLY_SHARE) * len(text)
 
 
+UNLINKED_TEXT = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
 # What teaser links carry besides their link text: a leading label, bracketed tags.
 TEASER_LABELS = re.compile(r"^\s*[\w'’ ]{1,20}:|\[[^\]]{1,20}\]")
 TEASER_WORDS = re.compile(r"\w+")

@@ -29,6 +29,9 @@ CHROME_HINT = re.compile(
     r"|tooltip|popover|hover-?card|rollover",
     re.IGNORECASE,
 )
+# The elements a drawer, a menu or a pop-up card is built from (links, list items and
+# paragraphs are what they hold, so their classes need no look).
+BLOCK_TAGS = frozenset({"div", "section", "span", "ul", "ol", "form", "dialog", "table"})
 # Boilerplate blocks recognisable by their class on many sites, and page anchors.
 BOILERPLATE_CLASS = re.compile(
     r"author-bio|author__bio|photo-credit|newsletter-box|language-switcher|lang-item"
@@ -70,9 +73,9 @@ MIN_TEXT_OUTSIDE = 200
 
 
 def drop_inert_markup(tree: HtmlElement) -> None:
-    """Remove what never holds article text (scripts, styles, the head), once the page's
+    """Remove what never holds article text (scripts, styles, comments, the head), once the page's
     metadata has been read; the text that follows each element stays."""
-    etree.strip_elements(tree, *INERT_TAGS, with_tail=False)
+    etree.strip_elements(tree, *INERT_TAGS, etree.Comment, with_tail=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +106,7 @@ def survey(tree: HtmlElement) -> PageParts:
         classes, ident = element.get("class"), element.get("id")
         if classes and BOILERPLATE_CLASS.search(classes):
             parts.boilerplate.append(element)
-        elif (classes and CHROME_HINT.search(classes)) or (ident and CHROME_HINT.search(ident)):
+        elif tag in BLOCK_TAGS and _hints_chrome(classes, ident):
             words = f"{classes or ''} {ident or ''}".split()
             popup = any(POPUP_WORD.search(w) for w in words)
             (parts.popups if popup else parts.chrome).append(element)
@@ -112,6 +115,10 @@ def survey(tree: HtmlElement) -> PageParts:
         elif element.get("aria-label") in PAGE_ANCHORS:
             parts.boilerplate.append(element)
     return parts
+
+
+def _hints_chrome(classes: str | None, ident: str | None) -> bool:
+    return bool((classes and CHROME_HINT.search(classes)) or (ident and CHROME_HINT.search(ident)))
 
 
 def drop_boilerplate(parts: PageParts) -> None:
@@ -153,7 +160,7 @@ def drop_site_chrome(tree: HtmlElement, parts: PageParts, keep: Iterable[HtmlEle
 
 def _is_inside(element: HtmlElement, tree: HtmlElement) -> bool:
     """Whether an element is still in the page (an earlier step may have removed its block)."""
-    return element.getroottree().getroot() is tree
+    return any(ancestor is tree for ancestor in element.iterancestors())
 
 
 def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:

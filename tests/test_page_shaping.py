@@ -3,7 +3,14 @@ that merely hold a link stay."""
 
 from __future__ import annotations
 
+import time
+
+import pytest
+from trafilatura.utils import load_html
+
 from crawler.extract import extract_article
+from crawler.page_shaping import article_container, region_of, shape
+from crawler.site_chrome import drop_boilerplate, drop_site_chrome, survey
 
 SENTENCES = [
     "The ministry confirmed on Tuesday that the new border crossing will open in the spring.",
@@ -59,3 +66,27 @@ def test_social_posts_quoted_by_the_article_stay():
     assert tweet in result.text
     for sentence in SENTENCES:
         assert sentence in result.text
+
+
+@pytest.mark.timeout(120)
+def test_a_hostile_page_of_links_and_nested_menus_is_shaped_in_linear_time():
+    # One paragraph of 30,000 short links between words (70% link text, so the labelled-teaser
+    # check reads it) and 200 nested drawers. Each element is read a bounded number of times;
+    # a sibling-axis search per element took minutes here. (The engine after it is left out.)
+    links = "".join(f"<a href='/{n}'>lnk{n % 10}x</a> w " for n in range(30_000))
+    drawers = "<div class='drawer'>" * 200 + "menu" + "</div>" * 200
+    body = "".join(f"<p>{s} {s}</p>" for s in SENTENCES)
+    page = (
+        f"<html><head><title>Border</title></head><body>{drawers}<article><h1>Border</h1>"
+        f"{body}<p>{links}</p></article></body></html>"
+    )
+    tree = load_html(page)
+    assert tree is not None
+    started = time.process_time()
+    parts = survey(tree)
+    drop_boilerplate(parts)
+    container = article_container(tree)
+    assert drop_site_chrome(tree, parts, [container] if container is not None else []) == 1
+    shape(tree, container, region_of(tree, container))
+    assert time.process_time() - started < 6
+    assert SENTENCES[0] in tree.text_content() and "menu" not in tree.text_content()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from trafilatura.utils import load_html
 
 from crawler.extract import extract_article
-from crawler.site_chrome import drop_site_chrome, survey
+from crawler.site_chrome import drop_boilerplate, drop_site_chrome, survey
 
 SENTENCES = [
     "The ministry confirmed on Tuesday that the new border crossing will open in the spring.",
@@ -214,3 +214,15 @@ def test_print_header_and_pop_up_cards_in_running_text_stay_out():
     text = extracted(body)
     assert_article_only(text, ("https://gazette.example", "Senators call", "Budget talks"))
     assert "The minister Ana Petrova said the crossing would open" in text
+
+
+def test_chrome_inside_a_block_removed_earlier_is_not_counted():
+    body = (
+        f"<div class='author-bio'><nav>{MENU}</nav><p>Ana writes about borders.</p></div>"
+        f"<header>{ADDRESS}</header><article>{BODY}</article>"
+    )
+    tree = load_html(document(body))
+    assert tree is not None
+    parts = survey(tree)
+    drop_boilerplate(parts)
+    assert drop_site_chrome(tree, parts) == 1
