@@ -3,9 +3,11 @@
 The main-text engine is trafilatura in its fast mode (its comparison with other extractors costs
 time and tends to prefer longer blocks of teasers); the page is parsed once and the tree handed
 to it. What the page declares about itself (title, author, date, language, canonical URL) is read
-first, by crawler.metadata; crawler.page_shaping then shapes the page so that the engine finds the
-whole article and nothing else, and crawler.paragraph_cleanup cleans the paragraphs it returns
-(after the outlet's learned template, crawler.page_template, has dropped its own).
+first, by crawler.metadata; crawler.site_chrome then removes what belongs to the site (its header,
+footer, navigation, drawers; scripts and other inert markup), crawler.page_shaping shapes the
+rest so that the engine finds the whole article and nothing else, and crawler.paragraph_cleanup
+cleans the paragraphs it returns (after the outlet's learned template, crawler.page_template, has
+dropped its own).
 """
 
 from __future__ import annotations

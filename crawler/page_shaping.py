@@ -1,12 +1,14 @@
 """Shaping a page before the main-text engine sees it, so that it finds the whole article and
 nothing else.
 
-Infinite-scroll pages that stack several full articles are cut to the first one; known
-boilerplate blocks and the outlet's own removals are pruned; in the region of the article's own
+Infinite-scroll pages that stack several full articles are cut to the first one; the outlet's
+own removals are pruned (site chrome and known boilerplate go in crawler.site_chrome); in the
+region of the article's own
 container (the element holding most of the paragraph text), whitespace that only a soon-removed
 element carried is moved outside it, the parts of a body split around ads are joined, the
 container is kept from being discarded for a boilerplate-looking class name and marked as the
-article on div-only pages, and blocks made of link text alone (teasers, promotions) are dropped.
+article on div-only pages, social posts the article quotes are kept, and blocks made of link
+text alone (teasers, promotions, labelled "Related:" links) are dropped.
 """
 
 from __future__ import annotations

@@ -9,7 +9,10 @@ WordPress header), they never reach the article text, and the engine has less to
 
 A ``header`` or ``footer`` inside an article, a section or the main content is the article's
 own (headline, byline, notes) and stays, as ARIA reads them. Chrome holding the article's text
-stays too, and nothing is removed from a page that has no text outside its chrome.
+or the main content stays too, and nothing is removed from a page that has no text outside its
+chrome. The same walk over the page finds print-only site headers, newsletter sign-up modules,
+known boilerplate blocks (author bios, photo credits, language switchers) and cards that pop up
+over names in running text.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ CHROME_TAGS = frozenset({"header", "footer", "nav", "aside"})
 # Class or id text that may name chrome; confirmed word by word below.
 CHROME_HINT = re.compile(
     r"drawer|canvas|mobile|hamburger|print|(?:site|global)[-_]?(?:header|footer)"
-    r"|tooltip|popover|hover-?card|rollover",
+    r"|tooltip|popover|hover-?card|rollover|newsletter",
     re.IGNORECASE,
 )
 # The elements a drawer, a menu or a pop-up card is built from (links, list items and
@@ -52,6 +55,12 @@ DRAWER_WORD = re.compile(
 )
 # The site's header and footer for printed copies ("print-header"), hidden on screen.
 PRINT_WORD = re.compile(r"^print[-_]?(?:header|footer|logo|masthead)$", re.IGNORECASE)
+# A newsletter sign-up module ("newsletter-signup", "c-newsletter_signup_box", "Newsletter").
+SIGNUP_WORD = re.compile(
+    r"^(?:\w+[-_]+)*newsletters?(?:[-_]*(?:signup|sign-up|module|form|box|container|wrapper"
+    r"|promo|widget|cta|subscribe|block))*$",
+    re.IGNORECASE,
+)
 # The site's own header and footer built from divs (classic themes, Wix's SITE_HEADER).
 SITE_BLOCK_WORD = re.compile(r"^(?:site|global)[-_]?(?:header|footer)$", re.IGNORECASE)
 # Landmarks a header or footer belongs to when it is not the page's own (ARIA's scoping).
@@ -62,7 +71,7 @@ CONTENT_TAGS = frozenset({"main"})
 CONTENT_ROLES = frozenset({"main"})
 PAGE_LEVEL_TAGS = frozenset({"header", "footer"})
 NEVER_CHROME = frozenset({"html", "body", "head", "main", "article"})
-# Markup that never holds article text; the engine discards it too, after copying it twice.
+# Markup that never holds article text (the engine discards most of it, after copying it).
 INERT_TAGS = (
     "head", "script", "style", "noscript", "template", "svg", "iframe", "link", "meta", "img",
     "picture", "source", "video", "audio", "canvas", "object", "embed", "button", "input",
@@ -178,7 +187,7 @@ def _is_chrome(element: HtmlElement) -> bool:
     if tag in ("nav", "aside"):
         return True
     words = f"{element.get('class') or ''} {element.get('id') or ''}".split()
-    if any(DRAWER_WORD.search(w) or PRINT_WORD.match(w) for w in words):
+    if any(DRAWER_WORD.search(w) or PRINT_WORD.match(w) or SIGNUP_WORD.match(w) for w in words):
         return True
     site_block = tag in PAGE_LEVEL_TAGS or any(SITE_BLOCK_WORD.match(w) for w in words)
     return site_block and _at_page_level(element)

@@ -226,3 +226,21 @@ def test_chrome_inside_a_block_removed_earlier_is_not_counted():
     parts = survey(tree)
     drop_boilerplate(parts)
     assert drop_site_chrome(tree, parts) == 1
+
+
+def test_newsletter_sign_up_modules_stay_out_of_the_article():
+    module = (
+        "<div class='Newsletter'><div class='Newsletter-container'><h3 class='Newsletter-title'>"
+        "Morning Briefing</h3><p class='Newsletter-description'>Get the day's big stories and "
+        "the best of the weekend, every morning.</p><form class='Newsletter-form'>"
+        "<input type='email'></form><div class='Newsletter-stateSent'><h3>Thanks for signing "
+        "up!</h3><h4>Keep an eye on your inbox for the latest news.</h4></div></div></div>"
+    )
+    mention = "The ministry also said its weekly newsletter would carry the new timetable."
+    body = (
+        f"<article><h1>Border crossing to open</h1><div class='article-body'>{BODY}{module}"
+        f"<p>{mention} {mention}</p></div></article>"
+    )
+    text = extracted(body)
+    assert_article_only(text, ("Morning Briefing", "big stories", "signing up", "inbox"))
+    assert mention in text
