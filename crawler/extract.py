@@ -1,13 +1,14 @@
 """Extraction stage: turn one fetched HTML page into one clean article.
 
-The main-text engine is trafilatura in its fast mode (its comparison with other extractors costs
-time and tends to prefer longer blocks of teasers); the page is parsed once and the tree handed
-to it. What the page declares about itself (title, author, date, language, canonical URL) is read
-first, by crawler.metadata; crawler.site_chrome then removes what belongs to the site (its header,
-footer, navigation, drawers; scripts and other inert markup), crawler.page_shaping shapes the
-rest so that the engine finds the whole article and nothing else, and crawler.paragraph_cleanup
-cleans the paragraphs it returns (after the outlet's learned template, crawler.page_template, has
-dropped its own).
+The page's markup is first bounded (crawler.page_bounds: what lies beyond its caps becomes plain
+text) so that no shape of page makes the later passes costly. The main-text engine is trafilatura
+in its fast mode (its comparison with other extractors costs time and tends to prefer longer
+blocks of teasers); the page is parsed once and the tree handed to it. What the page declares
+about itself (title, author, date, language, canonical URL) is read first, by crawler.metadata;
+crawler.site_chrome then removes what belongs to the site (its header, footer, navigation,
+drawers; scripts and other inert markup), crawler.page_shaping shapes the rest so that the engine
+finds the whole article and nothing else, and crawler.paragraph_cleanup cleans the paragraphs it
+returns (after the outlet's learned template, crawler.page_template, has dropped its own).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from trafilatura.settings import Document, Extractor
 from trafilatura.utils import load_html
 
 from crawler.metadata import PageMetadata, date_in_url, read_metadata
+from crawler.page_bounds import bound_markup
 from crawler.page_shaping import (
     BYLINE_LEVELS,
     article_container,
@@ -51,7 +53,8 @@ MIN_ARTICLE_CHARS = 80
 @dataclass(frozen=True, slots=True)
 class ExtractedArticle:
     """One page's article: ``url`` is the canonical URL the page declares (else the one given),
-    ``published`` is aware UTC, ``language`` ISO 639-1, ``text`` paragraphs split by blank lines.
+    ``published`` is aware UTC, ``language`` ISO 639-1, ``text`` paragraphs split by blank lines,
+    ``cuts`` one line for each bound the page's markup reached (see crawler.page_bounds).
     """
 
     url: str | None
@@ -60,6 +63,7 @@ class ExtractedArticle:
     published: datetime | None
     language: str | None
     text: str
+    cuts: tuple[str, ...] = ()
 
 
 # A per-outlet filter of paragraphs (the outlet's learned template); see crawler.page_template.
@@ -83,6 +87,7 @@ def extract_article(
     tree = load_html(html) if isinstance(html, HtmlElement) or html else None
     if tree is None:
         return None
+    cuts = bound_markup(tree).notes()
     meta = read_metadata(tree, url)
     if content_xpath:
         tree = restrict_to(tree, content_xpath)
@@ -100,6 +105,7 @@ def extract_article(
         published=_published(meta, url),
         language=meta.language,
         text="\n\n".join(paragraphs),
+        cuts=cuts,
     )
 
 
