@@ -14,6 +14,7 @@ ours: the HTML parser stops reading at MAX_PARSED_DEPTH levels, which is reporte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -78,14 +79,29 @@ class MarkupCut:
         return tuple(notes)
 
 
-@dataclass(slots=True)
-class _Tally:
+class _Tally(NamedTuple):
     """One element's count of elements (itself included) and of the inline elements it lends to
-    the block around it (none if it is a block itself)."""
+    the block around it (itself included; none if it is a block itself)."""
 
     size: int
-    inline: int
+    lent: int
     block: bool
+
+
+class _Frame:
+    """The tallies of one open element's children, and their sums."""
+
+    __slots__ = ("children", "lent", "size")
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.lent = 0
+        self.children: list[_Tally] = []
+
+    def add(self, tally: _Tally) -> None:
+        self.size += tally.size
+        self.lent += tally.lent
+        self.children.append(tally)
 
 
 def bound_markup(tree: HtmlElement) -> MarkupCut:
@@ -101,61 +117,64 @@ def bound_markup(tree: HtmlElement) -> MarkupCut:
 def _walk(tree: HtmlElement, cut: MarkupCut) -> int:
     """One walk, children before their parent: each element's children are tallied, then what
     lies beyond a cap becomes text. Returns the depth of the deepest element."""
-    stack: list[list[_Tally]] = [[]]
+    stack = [_Frame()]
     depth = 0
     inline_left = MAX_PAGE_INLINE
     for event, element in etree.iterwalk(tree, events=("start", "end")):
         if event == "start":
-            stack.append([])
+            stack.append(_Frame())
             depth = max(depth, len(stack) - 1)
             continue
-        children = stack.pop()
+        frame = stack.pop()
         block = element.tag in BLOCK_TAGS
         if block:
-            children = _cap_inline(element, children, min(MAX_INLINE_PER_BLOCK, inline_left), cut)
-            inline_left -= sum(c.inline + 1 for c in children if not c.block)
+            limit = min(MAX_INLINE_PER_BLOCK, inline_left)
+            if frame.lent > limit:
+                frame = _cap_inline(element, frame.children, limit, cut)
+            inline_left -= frame.lent
         # room for each ancestor and the item it may add, or each of them would flatten it again
-        children = _cap_size(element, children, MAX_PAGE_ELEMENTS - 2 * (len(stack) - 1), cut)
-        size = 1 + sum(child.size for child in children)
-        inline = 0 if block else sum(c.inline + 1 for c in children if not c.block)
-        stack[-1].append(_Tally(size, inline, block))
+        room = MAX_PAGE_ELEMENTS - 2 * (len(stack) - 1)
+        if frame.size >= room:
+            frame = _cap_size(element, frame.children, room, cut)
+        stack[-1].add(_Tally(frame.size + 1, 0 if block else frame.lent + 1, block))
     return depth
 
 
-def _cap_inline(
-    block: HtmlElement, children: list[_Tally], limit: int, cut: MarkupCut
-) -> list[_Tally]:
+def _refreshed(children: list[_Tally]) -> _Frame:
+    frame = _Frame()
+    for child in children:
+        frame.add(child)
+    return frame
+
+
+def _cap_inline(block: HtmlElement, children: list[_Tally], limit: int, cut: MarkupCut) -> _Frame:
     """Inline children of a block beyond ``limit`` become the text of the node before them; its
     block children stay."""
-    index = _overflow([0 if c.block else c.inline + 1 for c in children], limit)
-    if index is None:
-        return children
+    index = _overflow([c.lent for c in children], limit)
+    assert index is not None  # the caller saw the sum pass the limit
     nodes = list(block)
     excess = [n for n, c in zip(nodes[index:], children[index:], strict=True) if not c.block]
     cut.blocks += 1
-    cut.inline += sum(c.inline + 1 for c in children[index:] if not c.block)
+    cut.inline += sum(c.lent for c in children[index:])
     _flatten(block, excess)
-    return children[:index] + [c for c in children[index:] if c.block]
+    return _refreshed(children[:index] + [c for c in children[index:] if c.block])
 
 
-def _cap_size(
-    element: HtmlElement, children: list[_Tally], limit: int, cut: MarkupCut
-) -> list[_Tally]:
+def _cap_size(element: HtmlElement, children: list[_Tally], limit: int, cut: MarkupCut) -> _Frame:
     """Children that would take the element's subtree past ``limit`` become text."""
     item = HOLDER_ITEMS.get(element.tag) if isinstance(element.tag, str) else None
     index = _overflow([child.size for child in children], limit - 1 - (item is not None))
-    if index is None:
-        return children
+    assert index is not None  # the caller saw the sum reach the limit
     cut.elements += sum(child.size for child in children[index:])
     nodes = list(element)[index:]
     if item is None:
         _flatten(element, nodes)
-        return children[:index]
+        return _refreshed(children[:index])
     texts = [_text_of(node) for node in nodes]
     for node in nodes:
         element.remove(node)
     etree.SubElement(element, item).text = " ".join(texts)
-    return [*children[:index], _Tally(1, 0, True)]
+    return _refreshed([*children[:index], _Tally(1, 0, True)])
 
 
 def _overflow(weights: list[int], limit: int) -> int | None:
