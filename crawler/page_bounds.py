@@ -1,14 +1,15 @@
 """Bounds on what one page's markup can cost extraction.
 
 The engine's own passes are not linear in every shape of page: its search for paragraph text
-(an XPath `//p//text()` in libxml2) grows with the square of the text pieces in one block once it
-has unwrapped that block's links and inline tags (about 25 s of CPU for one paragraph of 30,000
-links), and with the number of paragraphs times their text pieces (36 s for 200,000 tiny
-paragraphs). So before anything else reads the page, one walk over it flattens what lies beyond
-two caps into plain text, keeping every word: the inline elements (links, spans, images, line
-breaks...) one block carries beyond MAX_INLINE_PER_BLOCK, and whatever makes an element's subtree
-larger than MAX_PAGE_ELEMENTS. Real article pages stay far below both. Nesting needs no bound of
-ours: the HTML parser stops reading at MAX_PARSED_DEPTH levels, which is reported.
+(an XPath `//p//text()` in libxml2) grows with the square of the text pieces under the page's
+paragraphs once it has unwrapped their links and inline tags (about 25 s of CPU for one paragraph
+of 30,000 links, 30 s for 50 paragraphs of 2,000 links) and with the number of paragraphs times
+their text (36 s for 200,000 tiny paragraphs). So before anything else reads the page, one walk
+over it turns what lies beyond three caps into plain text, keeping every word: the inline
+elements (links, spans, images, line breaks...) beyond MAX_INLINE_PER_BLOCK in one block or
+MAX_PAGE_INLINE in the page, and whatever makes an element's subtree larger than
+MAX_PAGE_ELEMENTS. Real article pages stay far below all three. Nesting needs no bound of ours:
+the HTML parser stops reading at MAX_PARSED_DEPTH levels, which is reported.
 """
 
 from __future__ import annotations
