@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from scrapy.crawler import Crawler
@@ -14,6 +15,8 @@ from crawler.items import ArticleItem
 from crawler.language_guess import article_language
 from crawler.page_template import OutletTemplate
 
+logger = logging.getLogger(__name__)
+
 
 class ExtractPipeline:
     """Page HTML -> title, author, date, language and body text; pages without text are dropped.
@@ -22,7 +25,9 @@ class ExtractPipeline:
 
     Each outlet's learned template (see crawler.page_template) lives as long as the context's
     `templates` mapping: a long-running process hands the same one to every crawl. The CPU time
-    spent extracting is added to the crawl's stats as `newsradar/extraction_seconds`.
+    spent extracting is added to the crawl's stats as `newsradar/extraction_seconds`; a page
+    whose markup reached a bound (crawler.page_bounds) is logged with what was cut and counted
+    as `newsradar/extract/markup_cut`.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -57,6 +62,10 @@ class ExtractPipeline:
         if extracted is None or not extracted.text.strip():
             run.textless.append((item.requested_url, item.url))
             raise DropItem(f"no article text at {item.url}", log_level="INFO")
+        if extracted.cuts:
+            logger.warning("markup cut at %s: %s", item.url, "; ".join(extracted.cuts))
+            if self.stats is not None:
+                self.stats.inc_value("newsradar/extract/markup_cut")
         item.html = None  # the page is not needed past this point; keep memory flat
         declared = extracted.url
         # A page may only claim a canonical URL on its own outlet's hosts.

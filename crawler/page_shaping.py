@@ -1,12 +1,14 @@
 """Shaping a page before the main-text engine sees it, so that it finds the whole article and
 nothing else.
 
-Infinite-scroll pages that stack several full articles are cut to the first one; known
-boilerplate blocks and the outlet's own removals are pruned; in the region of the article's own
+Infinite-scroll pages that stack several full articles are cut to the first one; the outlet's
+own removals are pruned (site chrome and known boilerplate go in crawler.site_chrome); in the
+region of the article's own
 container (the element holding most of the paragraph text), whitespace that only a soon-removed
 element carried is moved outside it, the parts of a body split around ads are joined, the
 container is kept from being discarded for a boilerplate-looking class name and marked as the
-article on div-only pages, and blocks made of link text alone (teasers, promotions) are dropped.
+article on div-only pages, social posts the article quotes are kept, and blocks made of link
+text alone (teasers, promotions, labelled "Related:" links) are dropped.
 """
 
 from __future__ import annotations
@@ -22,31 +24,7 @@ from trafilatura.utils import load_html
 
 from crawler.normalize import normalize
 
-# Boilerplate containers recognisable by their markup on many sites; pruned before extraction.
-# Raw-markup words that tell whether the (costlier) tree searches below can match at all.
-BOILERPLATE_HINTS = (
-    "author-bio",
-    "author__bio",
-    "photo-credit",
-    "newsletter-box",
-    "language-switcher",
-    "lang-item",
-    "of page",
-)
-WIX_HINTS = ("main_MF", "SITE_CONTAINER")
-BOILERPLATE = etree.XPath(
-    "//*[contains(@class, 'author-bio') or contains(@class, 'author__bio')"
-    " or contains(@class, 'photo-credit') or contains(@class, 'newsletter-box')"
-    " or contains(@class, 'language-switcher') or contains(@class, 'lang-item')"
-    " or @aria-label='top of page' or @aria-label='bottom of page']"
-)
-# Elements whose text ends in whitespace while the text right after them starts a word: when the
-# element is removed (an empty ad slot, a share widget) that whitespace must stay.
-SPACE_CARRIERS = etree.XPath(
-    ".//*[following-sibling::node()[1][self::text()]"
-    "[translate(substring(., 1, 1), ' \t\n\r\u00a0', '') != '']]"
-    "[string-length(.) > 0][translate(substring(., string-length(.)), ' \t\n\r\u00a0', '') = '']"
-)
+SPACES = " \t\n\r\u00a0"
 # Class/id words for which trafilatura discards a whole container ("sidebar", "widget",
 # "navbar", ... matched anywhere in the attribute, so "widget--post" or "...-article-wrap"
 # under a "...bar" class go too). Applied only to the article's own container chain.
@@ -58,6 +36,8 @@ DISCARD_LOOKING = re.compile(
     r"|obfuscated|blurred|yin|nfoline|message",
     re.IGNORECASE,
 )
+# Social posts embedded in an article, as the networks' embed code marks them.
+EMBEDDED_POST = re.compile(r"twitter-tweet|instagram-media|tiktok-embed|bluesky-embed|fb-post")
 # Blocks holding a link (in-page anchors aside: a table of contents), and links standing as
 # blocks of their own; the ones whose text is nearly all link text are teasers, "read more"
 # lines and promotions.
@@ -71,8 +51,6 @@ ARTICLE_REGION_DEPTH = 4  # how far above the article's container the page may h
 LINK_ONLY_SHARE = 0.9
 URL_LIKE = re.compile(r"^(https?|www)\b")
 CONTAINER_ELEMENTS = etree.XPath("(//article | //main)[1]")
-# Wix wraps the whole page in this element, which trafilatura takes for the main container.
-WIX_WRAPPERS = etree.XPath("//*[@id='main_MF' or @id='SITE_CONTAINER']")
 MIN_STACKED_BLOCK_CHARS = 400
 MIN_CONTAINER_CHARS = 400  # paragraph text a container needs to count as the article's
 MIN_CONTAINER_SHARE = 0.4  # ... and its share of all paragraph text on the page
@@ -95,18 +73,8 @@ def restrict_to(tree: HtmlElement, content_xpath: str) -> HtmlElement | None:
     return load_html(etree.tostring(root, encoding="unicode"))
 
 
-def prune(tree: HtmlElement, markup: str | bytes, remove_xpath: Sequence[str]) -> None:
-    """Remove what never belongs to an article: known boilerplate, the outlet's own removals.
-
-    Tree searches cost more than the rest of the work here: they are skipped where the raw
-    markup shows they cannot match.
-    """
-    if _may_hold(markup, BOILERPLATE_HINTS):
-        for element in BOILERPLATE(tree):
-            _drop(element)
-    if _may_hold(markup, WIX_HINTS):
-        for element in WIX_WRAPPERS(tree):
-            del element.attrib["id"]
+def prune(tree: HtmlElement, remove_xpath: Sequence[str]) -> None:
+    """Remove what the outlet says never belongs to its articles."""
     for expression in remove_xpath:
         for element in tree.xpath(expression):
             if isinstance(element, etree._Element):
@@ -115,22 +83,14 @@ def prune(tree: HtmlElement, markup: str | bytes, remove_xpath: Sequence[str]) -
 
 def shape(tree: HtmlElement, container: HtmlElement | None, region: HtmlElement) -> None:
     """Shape the article's region so that the engine finds the whole article and nothing else."""
-    for element in SPACE_CARRIERS(region):
-        element.tail = " " + element.tail
+    for element in _space_carriers(region):
+        element.tail = " " + (element.tail or "")
     if container is not None:
         container = _join_split_body(container)
         _keep_container(container)
+        _keep_embedded_posts(container)
         _mark_container(tree, container)
     _drop_link_only_blocks(region, container)
-
-
-def _may_hold(markup: str | bytes, words: Sequence[str]) -> bool:
-    """Whether the raw page holds one of ``words`` (always true when there is no raw page)."""
-    if not markup:
-        return True
-    if isinstance(markup, bytes):
-        return any(word.encode() in markup for word in words)
-    return any(word in markup for word in words)
 
 
 def surroundings(element: HtmlElement, levels: int) -> HtmlElement:
@@ -179,6 +139,22 @@ def article_container(tree: HtmlElement) -> HtmlElement | None:
     return container
 
 
+def _space_carriers(region: HtmlElement) -> list[HtmlElement]:
+    """Elements whose text ends in whitespace while the text right after them starts a word:
+    when the element is removed (an empty ad slot, a share widget) that whitespace must stay.
+
+    A walk in Python: XPath's following-sibling axis costs the square of a paragraph's links.
+    """
+    return [
+        element
+        for element in region.iterdescendants(etree.Element)
+        if (tail := element.tail)
+        and tail[0] not in SPACES
+        and (text := element.text_content())
+        and text[-1] in SPACES
+    ]
+
+
 def _keep_container(container: HtmlElement) -> None:
     """Take boilerplate-looking words out of the class and id of the article's container chain.
 
@@ -188,12 +164,28 @@ def _keep_container(container: HtmlElement) -> None:
     for element in (container, *container.iterancestors()):
         if element.tag in ("body", "html"):
             break
-        classes = element.get("class")
-        if classes and DISCARD_LOOKING.search(classes):
-            kept = [c for c in classes.split() if not DISCARD_LOOKING.search(c)]
-            element.set("class", " ".join(kept))
-        if DISCARD_LOOKING.search(element.get("id") or ""):
-            del element.attrib["id"]
+        _clear_discard_words(element)
+
+
+def _keep_embedded_posts(container: HtmlElement) -> None:
+    """Keep the social posts an article quotes: their wrappers ("social-media-embed") look
+    like share widgets to the engine."""
+    for quote in container.iter("blockquote"):
+        if not EMBEDDED_POST.search(quote.get("class") or ""):
+            continue
+        for element in quote.iterancestors():
+            if element is container:
+                break
+            _clear_discard_words(element)
+
+
+def _clear_discard_words(element: HtmlElement) -> None:
+    classes = element.get("class")
+    if classes and DISCARD_LOOKING.search(classes):
+        kept = [c for c in classes.split() if not DISCARD_LOOKING.search(c)]
+        element.set("class", " ".join(kept))
+    if DISCARD_LOOKING.search(element.get("id") or ""):
+        del element.attrib["id"]
 
 
 def _mark_container(tree: HtmlElement, container: HtmlElement) -> None:
@@ -255,8 +247,7 @@ def _drop_link_only_blocks(region: HtmlElement, container: HtmlElement | None) -
             if not _stands_alone(block):
                 continue
         else:
-            linked = sum(len(a.text_content().strip()) for a in block.iter("a"))
-            if linked < LINK_ONLY_SHARE * len(text):
+            if not _is_link_only(block, text):
                 continue
         (inside if block in in_container else outside).append((block, len(text)))
     in_budget = MAX_LINK_ONLY_LOSS * len(container.text_content()) if container is not None else 0
@@ -264,6 +255,26 @@ def _drop_link_only_blocks(region: HtmlElement, container: HtmlElement | None) -
         outside.extend(inside)
     for block, _ in outside:
         _drop(block)
+
+
+def _is_link_only(block: HtmlElement, text: str) -> bool:
+    """Whether a block's text is link text but for a label ("Related:", "[VIDEO]") and
+    punctuation."""
+    linked = sum(len(a.text_content().strip()) for a in block.iter("a"))
+    if linked >= LINK_ONLY_SHARE * len(text):
+        return True
+    if linked < MIN_LABELLED_SHARE * len(text):
+        return False
+    rest = "".join(UNLINKED_TEXT(block))
+    unlinked = sum(len(word) for word in TEASER_WORDS.findall(TEASER_LABELS.sub(" ", rest)))
+    return unlinked <= (1 - LINK_ONLY_SHARE) * len(text)
+
+
+UNLINKED_TEXT = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
+# What teaser links carry besides their link text: a leading label, bracketed tags.
+TEASER_LABELS = re.compile(r"^\s*[\w'’ ]{1,20}:|\[[^\]]{1,20}\]")
+TEASER_WORDS = re.compile(r"\w+")
+MIN_LABELLED_SHARE = 0.5
 
 
 BLOCK_TAGS = frozenset(

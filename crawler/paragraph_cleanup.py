@@ -27,8 +27,20 @@ BOILERPLATE_PARAGRAPHS = tuple(
         r"^physical address:?$",
         r"^[a-z]{2}_[A-Z]{2}\s?[A-Z][a-z]+$",  # language switcher: "en_USEnglish"
         r"^(latest|newsletter|related|most popular|trending)$",
+        r"^\[(\w+)\b[^\]]*\].*\[/\1\]$",  # an unrendered shortcode: "[button ...]...[/button]"
     )
 )
+# A short paragraph pitching the outlet's newsletter.
+NEWSLETTER_PITCH = re.compile(
+    r"^(?=.*\bnewsletters?\b)(?=.*\b(sign(ing)? up|inbox)\b).{0,300}$", re.IGNORECASE
+)
+# Near the end, a line asking to follow the author or the outlet on social media.
+FOLLOW_PROMO = re.compile(
+    r"\b[Ff]ollow\b[^.!?]{0,60}?\b(on|at) (?i:twitter|facebook|instagram|youtube|linkedin|threads"
+    r"|bluesky)\b|\b[Ff]ollow (us|him|her|them|me)\b[^.!?]{0,30}@\w"
+)
+MAX_PROMO_CHARS = 400
+TRAILING_PROMO_WINDOW = 4
 # A paragraph holding only a quotation and its attribution: a quote-of-the-day widget.
 QUOTE_WIDGET = re.compile(r'^["“][^"”]{10,400}["”]\s*[-–—]\s*[A-Z][\w.\' ]{2,50}$')
 SECTION_LABEL = re.compile(r"^[\w&' ]{2,30}( \| [\w&' ]{2,30})+$")
@@ -45,8 +57,11 @@ def clean_paragraphs(
         for p in paragraphs
         if not any(pattern.search(p.strip()) for pattern in BOILERPLATE_PARAGRAPHS)
         and not QUOTE_WIDGET.match(p.strip())
+        and not NEWSLETTER_PITCH.match(p.strip())
     ]
     kept = [p for p in kept if p]
+    tail = len(kept) - TRAILING_PROMO_WINDOW
+    kept = [p for i, p in enumerate(kept) if i < tail or not _is_follow_promo(p)] or kept
     repeats = {normalize(t) for t in (title, dek) if t}
     for _ in range(LEADING_WINDOW):
         if len(kept) > 1 and (normalize(kept[0]) in repeats or SECTION_LABEL.match(kept[0])):
@@ -56,6 +71,10 @@ def clean_paragraphs(
         tail = len(kept) - TRAILING_BIO_WINDOW
         kept = [p for i, p in enumerate(kept) if i < tail or not bio_start.match(p)] or kept
     return kept
+
+
+def _is_follow_promo(paragraph: str) -> bool:
+    return len(paragraph) <= MAX_PROMO_CHARS and FOLLOW_PROMO.search(paragraph) is not None
 
 
 def dek_is_separate(tree: HtmlElement, dek: str, leading: list[str]) -> bool:
@@ -74,8 +93,8 @@ def dek_is_separate(tree: HtmlElement, dek: str, leading: list[str]) -> bool:
             continue
         if element.tag != "p" or DEK_CLASS.search(element.get("class") or ""):
             return True
-        sibling = element.getnext()
-        return sibling is None or sibling.tag != "p"
+        # The body's first paragraph has more paragraphs after it (ads may stand between).
+        return not any(sibling.tag == "p" for sibling in element.itersiblings())
     return True
 
 

@@ -158,6 +158,11 @@ EXTRACT_AUTHOR = Hook(
     "trafilatura.metadata.extract_author(tree)",
     "crawler/extract.py finds bylines near the article with it",
 )
+SHARED_OPTIONS = Hook(
+    "trafilatura",
+    "bare_extraction(tree, options=Extractor(...)) leaving the Extractor unchanged",
+    "crawler/extract.py builds the engine's settings once and hands them to every page",
+)
 
 ROBOTS_TXT = b"User-agent: *\nDisallow: /private\n"
 
@@ -652,6 +657,33 @@ def test_extract_author_reads_a_byline_from_a_tree() -> None:
     )
     author = extract_author(tree)
     assert author == "Jane Doe", EXTRACT_AUTHOR.broken(f"found {author!r}, not 'Jane Doe'")
+
+
+@SHARED_OPTIONS
+def test_bare_extraction_reads_a_shared_extractor_without_changing_it() -> None:
+    from trafilatura import bare_extraction
+    from trafilatura.settings import Document, Extractor
+
+    options = Extractor(output_format="python", fast=True, comments=False, tables=True)
+    before = {name: getattr(options, name) for name in Extractor.__slots__}
+    short = "<html><body><article><p>Too short to keep.</p></article></body></html>"
+    long = (
+        "<html><body><article>"
+        + "<p>A paragraph of the article, long enough to count as its text here.</p>" * 20
+        + "<div class='comments'><p>A reader's comment on the article.</p></div></article>"
+        + "</body></html>"
+    )
+    for page in (short, long, short):  # the short page takes the recall escalation path
+        bare_extraction(load_html(page), url="https://outlet.example/a", options=options)
+    after = {name: getattr(options, name) for name in Extractor.__slots__}
+    assert after == before, SHARED_OPTIONS.broken(f"changed the Extractor: {before} -> {after}")
+    document = bare_extraction(load_html(long), options=options)
+    assert isinstance(document, Document) and document.text, SHARED_OPTIONS.broken(
+        "no longer returns a Document with text for output_format='python'"
+    )
+    assert "reader's comment" not in document.text, SHARED_OPTIONS.broken(
+        "no longer leaves comments out with comments=False"
+    )
 
 
 # -- scrapy: the HTTP/1.1 handler's connection pool and parser (crawler/response_limits.py) --
