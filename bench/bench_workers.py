@@ -45,7 +45,7 @@ from bench.runonce import bench_watchlists
 from crawler.frontier_queue import clear, enqueue_discovery, frontier_counts
 from crawler.outlet_spec import OutletSpec
 from newsradar.config import load_config
-from newsradar.database import Article, Database
+from newsradar.database import Article, Database, OutletHealth
 from newsradar.processes.crawling import outlet_spec
 from tests.support.pg import create_database, drop_database, require_server
 from tests.support.worker_cluster import Cluster
@@ -88,6 +88,7 @@ class Figures:
     peak_rate: int  # the most requests one outlet got within a second
     too_many: int  # 429 answers
     article_fetches: int  # article pages served (200s)
+    alarms: int  # outlets whose health the operators were told of (failing or no text)
 
     @property
     def rate(self) -> float:
@@ -136,12 +137,16 @@ def new_articles(db: Database) -> int:
         return int(session.scalar(query) or 0)
 
 
+def health_alarms(db: Database) -> int:
+    with db.session() as session:
+        rows = session.scalars(select(OutletHealth))
+        return sum(1 for row in rows if row.failing_alerted or row.layout_alerted)
+
+
 def run_once_round(scenario: Scenario, prefilled: int) -> Figures:
     with (
         tempfile.TemporaryDirectory() as root,
-        SyntheticOutlets(
-            scenario.outlets, scenario.articles, rate_limit=scenario.rate_limit
-        ) as server,
+        scenario.server() as server,
     ):
         workspace = RunOnceWorkspace(Path(root))
         workspace.write_config(server.outlets_config(), crawl=scenario.crawl())
@@ -151,6 +156,7 @@ def run_once_round(scenario: Scenario, prefilled: int) -> Figures:
         run = workspace.run_once()
         counts = server.take_counts()
         stored = new_articles(db)
+        alarms = health_alarms(db)
         db.close()
         return Figures(
             run.wall,
@@ -159,6 +165,7 @@ def run_once_round(scenario: Scenario, prefilled: int) -> Figures:
             server.peak_rate(),
             counts.get("429", 0),
             counts.get("article", 0),
+            alarms,
         )
 
 
@@ -168,9 +175,7 @@ def workers_round(scenario: Scenario, workers: int, prefilled: int, tick: float)
     prefix = f"newsradar-bench-{uuid.uuid4().hex[:10]}"
     with (
         tempfile.TemporaryDirectory() as root,
-        SyntheticOutlets(
-            scenario.outlets, scenario.articles, rate_limit=scenario.rate_limit
-        ) as server,
+        scenario.server() as server,
     ):
         workspace = Workspace(Path(root), database_override=database_url)
         workspace.write_config(server.outlets_config(), bench_watchlists(), crawl=scenario.crawl())
@@ -194,7 +199,8 @@ def workers_round(scenario: Scenario, workers: int, prefilled: int, tick: float)
             counts = server.take_counts()
             stored = new_articles(db)
         finally:
-            cluster.stop()
+            cluster.stop()  # each worker records the outlets' health as it stops
+            alarms = health_alarms(db)
             db.close()
             clear(REDIS_URL, prefix)
             drop_database(pg, database_url)
@@ -205,6 +211,7 @@ def workers_round(scenario: Scenario, workers: int, prefilled: int, tick: float)
             server.peak_rate(),
             counts.get("429", 0),
             counts.get("article", 0),
+            alarms,
         )
 
 
@@ -238,16 +245,12 @@ def table(name: str, scenario: Scenario, results: dict[str, list[Figures]]) -> s
     base = statistics.median(f.wall for f in results["run-once"])
     lines = [
         f"**{name}**: {scenario.outlets} outlets × {scenario.articles} articles, download_delay "
-        f"{scenario.delay} s, per_host_concurrency 2, "
-        + (
-            f"429 above {scenario.rate_limit} requests/s per outlet"
-            if scenario.rate_limit
-            else "no rate limit"
-        ),
+        f"{scenario.delay} s, per_host_concurrency 2, " + scenario.limit(),
         "",
         "| setup | wall s (median) | vs run-once | articles/s | per-host peak req/s "
-        "| 429s | article fetches / articles | CPU ms/article | wall s, each round |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| 429s | article fetches / articles | CPU ms/article | health alarms "
+        "| wall s, each round |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for setup, figures in results.items():
         wall = statistics.median(f.wall for f in figures)
@@ -257,6 +260,7 @@ def table(name: str, scenario: Scenario, results: dict[str, list[Figures]]) -> s
             f"{max(f.peak_rate for f in figures)} | {max(f.too_many for f in figures)} | "
             f"{max(f.article_fetches for f in figures)} / {min(f.articles for f in figures)} | "
             f"{statistics.median(f.cpu_ms for f in figures):.0f} | "
+            f"{max(f.alarms for f in figures)} | "
             + ", ".join(f"{f.wall:.1f}" for f in figures)
             + " |"
         )
