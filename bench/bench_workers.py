@@ -1,12 +1,25 @@
-"""Articles per second with 1, 2 and 3 `newsradar worker` processes on one machine, side by side.
+"""`newsradar worker` processes against one `newsradar run-once`, side by side, on the same outlets.
 
-Each round gets a fresh PostgreSQL database, a fresh Redis frontier (own key prefix) and a fresh
-localhost outlet server with `--articles` new articles of distinct text. The workers are started
-and registered on the frontier first (start-up is not counted); the clock runs from the moment the
-outlets' discovery URLs are put on the frontier until every article is stored and matched and the
-frontier is empty. Needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379.
+Two kinds of outlets, each its own set of localhost hosts (`bench.outlets.SyntheticOutlets`, one
+loopback address per outlet):
 
-    uv run python -m bench.bench_workers [--articles 300] [--repeats 2] [--workers 1 2 3]
+- **polite**: a few outlets crawled with a politeness delay, each answering 429 (Retry-After: 1)
+  to a request that comes when it had `rate_limit` in the last second. The crawl is bound by the
+  delay, so N workers should take as long as one process, and get no more 429s.
+- **cpu**: many outlets and no delay: bound by the CPU that fetching, extracting and storing
+  take, so two workers should come near twice one process.
+
+Each round crawls every article once, in a fresh database: `run-once` on SQLite (as a single
+machine runs it), the workers on a fresh PostgreSQL database and Redis frontier, started and
+registered first (their start-up is not counted; `run-once`'s is). The workers' clock runs from
+queueing the outlets' discovery URLs, as `serve` does (again every `--tick` seconds, as an
+`every: 1m` schedule would: a page a worker failed is let go until the next discovery), until
+every article is stored and matched and the frontier is empty. `--prefill N` first stores N older
+articles, so that a cost which grows with the table shows. Needs PostgreSQL on 127.0.0.1:5432
+and Redis on 127.0.0.1:6379.
+
+    uv run python -m bench.bench_workers [--scenarios polite cpu] [--workers 1 2 4]
+        [--repeats 1] [--prefill 0]
 """
 
 from __future__ import annotations
@@ -14,25 +27,76 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, insert, select
+
+from bench.outlets import SyntheticOutlets
+from bench.runonce import Workspace as RunOnceWorkspace
+from bench.runonce import bench_watchlists
 from crawler.frontier_queue import clear, enqueue_discovery, frontier_counts
+from crawler.outlet_spec import OutletSpec
 from newsradar.config import load_config
-from newsradar.database import Database
-from newsradar.demo.server import SampleOutlets
+from newsradar.database import Article, Database, OutletHealth
 from newsradar.processes.crawling import outlet_spec
 from tests.support.pg import create_database, drop_database, require_server
-from tests.support.worker_cluster import CHATS, KEYWORD, Cluster, publish_articles, wait_until_done
+from tests.support.worker_cluster import Cluster
 from tests.support.workspace import Workspace
 
 RESULTS = Path(__file__).resolve().parent / "results" / "workers.md"
 REDIS_URL = os.environ.get("NEWSRADAR_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    outlets: int
+    articles: int  # per outlet
+    delay: float  # crawl.download_delay, seconds
+    rate_limit: int | None  # requests per second an outlet answers before it sends 429
+
+    def server(self) -> SyntheticOutlets:
+        return SyntheticOutlets(self.outlets, self.articles, rate_limit=self.rate_limit)
+
+    def limit(self) -> str:
+        if self.rate_limit is None:
+            return "no rate limit"
+        return f"429 above {self.rate_limit} requests/s per outlet"
+
+    def crawl(self) -> dict[str, object]:
+        return {"download_delay": self.delay, "per_host_concurrency": 2, "timeout": "30s"}
+
+
+SCENARIOS = {
+    "polite": Scenario(outlets=8, articles=30, delay=0.5, rate_limit=3),
+    "cpu": Scenario(outlets=120, articles=10, delay=0.0, rate_limit=None),
+}
+
+
+@dataclass(frozen=True)
+class Figures:
+    wall: float
+    articles: int
+    cpu: float  # seconds in the crawling processes
+    peak_rate: int  # the most requests one outlet got within a second
+    too_many: int  # 429 answers
+    article_fetches: int  # article pages served (200s)
+    alarms: int  # outlets whose health the operators were told of (failing or no text)
+
+    @property
+    def rate(self) -> float:
+        return self.articles / self.wall
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu / max(self.articles, 1)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -41,21 +105,82 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def one_round(workers: int, articles: int) -> tuple[float, float, float]:
-    """For one crawl of `articles` new articles by `workers` workers: articles per second, and
-    CPU milliseconds per article spent in the workers and in the outlet server (this process)."""
-    server = require_server()
-    database_url = create_database(server, prefix="newsradar_bench")
-    prefix = f"newsradar-bench-{uuid.uuid4().hex[:10]}"
-    with tempfile.TemporaryDirectory() as root, SampleOutlets() as outlets:
-        workspace = Workspace(Path(root), database_override=database_url)
-        workspace.write_config(
-            outlets.outlets_config(),
-            [{"id": "watch", "title": "Watch", "query": KEYWORD, "chats": CHATS}],
-            crawl={"per_host_concurrency": 8},
+def prefill(db: Database, count: int) -> None:
+    """`count` older articles, matched long ago, on an outlet of their own."""
+    rng = random.Random(count)
+    old = datetime.now(UTC) - timedelta(days=30)
+    rows = [
+        {
+            "outlet_id": "archive",
+            "url": f"http://archive.invalid/{n}",
+            "canonical_url": f"http://archive.invalid/{n}",
+            "title": f"Archive {n}",
+            "published": old,
+            "text": "archived text " * 300,
+            "fingerprint": rng.getrandbits(63),
+            **{f"fp_band{i}": rng.getrandbits(16) for i in range(4)},
+            "lead": f"{rng.getrandbits(63):016x}",
+            "fetched_at": old,
+            "alertable": False,
+            "matched_at": old,
+        }
+        for n in range(count)
+    ]
+    with db.engine.begin() as connection:
+        for start in range(0, len(rows), 5000):
+            connection.execute(insert(Article), rows[start : start + 5000])
+
+
+def new_articles(db: Database) -> int:
+    with db.session() as session:
+        query = select(func.count()).select_from(Article).where(Article.outlet_id != "archive")
+        return int(session.scalar(query) or 0)
+
+
+def health_alarms(db: Database) -> int:
+    with db.session() as session:
+        rows = session.scalars(select(OutletHealth))
+        return sum(1 for row in rows if row.failing_alerted or row.layout_alerted)
+
+
+def run_once_round(scenario: Scenario, prefilled: int) -> Figures:
+    with (
+        tempfile.TemporaryDirectory() as root,
+        scenario.server() as server,
+    ):
+        workspace = RunOnceWorkspace(Path(root))
+        workspace.write_config(server.outlets_config(), crawl=scenario.crawl())
+        db = workspace.prepare_database()
+        prefill(db, prefilled)
+        server.take_counts()
+        run = workspace.run_once()
+        counts = server.take_counts()
+        stored = new_articles(db)
+        alarms = health_alarms(db)
+        db.close()
+        return Figures(
+            run.wall,
+            stored,
+            run.cpu,
+            server.peak_rate(),
+            counts.get("429", 0),
+            counts.get("article", 0),
+            alarms,
         )
-        published = publish_articles(outlets, articles)
+
+
+def workers_round(scenario: Scenario, workers: int, prefilled: int, tick: float) -> Figures:
+    pg = require_server()
+    database_url = create_database(pg, prefix="newsradar_bench")
+    prefix = f"newsradar-bench-{uuid.uuid4().hex[:10]}"
+    with (
+        tempfile.TemporaryDirectory() as root,
+        scenario.server() as server,
+    ):
+        workspace = Workspace(Path(root), database_override=database_url)
+        workspace.write_config(server.outlets_config(), bench_watchlists(), crawl=scenario.crawl())
         db = Database(database_url)
+        prefill(db, prefilled)
         cluster = Cluster(workspace, REDIS_URL, prefix)
         try:
             for _ in range(workers):
@@ -67,77 +192,127 @@ def one_round(workers: int, articles: int) -> tuple[float, float, float]:
                 time.sleep(0.1)
             specs = [outlet_spec(o) for o in load_config(workspace.config_dir).enabled_outlets]
             cpu_before = sum(cpu_seconds(w.pid) for w in cluster.workers)
-            own_before = time.process_time()
-            enqueue_discovery(REDIS_URL, specs, prefix)
-            elapsed, _urls = wait_until_done(db, cluster, set(published), timeout=600)
-            worker_cpu = sum(cpu_seconds(w.pid) for w in cluster.workers) - cpu_before
-            server_cpu = time.process_time() - own_before
+            server.take_counts()
+            server.arrivals.clear()
+            elapsed = crawl_to_the_end(db, cluster, specs, scenario, tick)
+            cpu = sum(cpu_seconds(w.pid) for w in cluster.workers) - cpu_before
+            counts = server.take_counts()
+            stored = new_articles(db)
         finally:
-            cluster.stop()
+            cluster.stop()  # each worker records the outlets' health as it stops
+            alarms = health_alarms(db)
             db.close()
             clear(REDIS_URL, prefix)
-            drop_database(server, database_url)
-    return articles / elapsed, 1000 * worker_cpu / articles, 1000 * server_cpu / articles
+            drop_database(pg, database_url)
+        return Figures(
+            elapsed,
+            stored,
+            cpu,
+            server.peak_rate(),
+            counts.get("429", 0),
+            counts.get("article", 0),
+            alarms,
+        )
+
+
+def crawl_to_the_end(
+    db: Database, cluster: Cluster, specs: list[OutletSpec], scenario: Scenario, tick: float
+) -> float:
+    """Queue discovery as `serve` does, again every `tick` seconds (an `every:` schedule), until
+    every article is stored and matched and the frontier is empty; how long it took."""
+    expected = scenario.outlets * scenario.articles
+    started = time.monotonic()
+    queued_at = -tick
+    while time.monotonic() - started < 900:
+        if time.monotonic() - queued_at >= tick:
+            enqueue_discovery(REDIS_URL, specs, cluster.prefix)
+            queued_at = time.monotonic()
+        with db.session() as session:
+            unmatched = session.scalar(
+                select(func.count()).select_from(Article).where(Article.matched_at.is_(None))
+            )
+        counts = frontier_counts(REDIS_URL, cluster.prefix)
+        idle = not counts["queued"] and not counts["in_flight"]
+        if new_articles(db) >= expected and not unmatched and idle:
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"not done in 900 s: {new_articles(db)} of {expected}\n" + cluster.log_tail()
+    )
+
+
+def table(name: str, scenario: Scenario, results: dict[str, list[Figures]]) -> str:
+    base = statistics.median(f.wall for f in results["run-once"])
+    lines = [
+        f"**{name}**: {scenario.outlets} outlets × {scenario.articles} articles, download_delay "
+        f"{scenario.delay} s, per_host_concurrency 2, " + scenario.limit(),
+        "",
+        "| setup | wall s (median) | vs run-once | articles/s | per-host peak req/s "
+        "| 429s | article fetches / articles | CPU ms/article | health alarms "
+        "| wall s, each round |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for setup, figures in results.items():
+        wall = statistics.median(f.wall for f in figures)
+        lines.append(
+            f"| {setup} | {wall:.1f} | {wall / base:.2f}x | "
+            f"{statistics.median(f.rate for f in figures):.1f} | "
+            f"{max(f.peak_rate for f in figures)} | {max(f.too_many for f in figures)} | "
+            f"{max(f.article_fetches for f in figures)} / {min(f.articles for f in figures)} | "
+            f"{statistics.median(f.cpu_ms for f in figures):.0f} | "
+            f"{max(f.alarms for f in figures)} | "
+            + ", ".join(f"{f.wall:.1f}" for f in figures)
+            + " |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=300)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--prefill", type=int, default=0)
+    parser.add_argument(
+        "--tick", type=float, default=60.0, help="seconds between discovery rounds (as every: 1m)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
 
-    rates: dict[int, list[float]] = {n: [] for n in args.workers}
-    worker_ms: dict[int, list[float]] = {n: [] for n in args.workers}
-    server_ms: dict[int, list[float]] = {n: [] for n in args.workers}
-    for repeat in range(args.repeats):  # interleaved: machine noise hits every column alike
-        for n in args.workers:
-            rate, in_workers, in_server = one_round(n, args.articles)
-            rates[n].append(rate)
-            worker_ms[n].append(in_workers)
-            server_ms[n].append(in_server)
-            print(
-                f"round {repeat + 1}: {n} worker(s): {rate:.1f} articles/s, CPU per article "
-                f"{in_workers:.0f} ms in workers, {in_server:.0f} ms in the outlet server",
-                flush=True,
-            )
-    base = statistics.median(rates[args.workers[0]])
-    rows = [
-        f"| {n} | {statistics.median(r):.1f} | {statistics.median(r) / base:.2f}x | "
-        f"{statistics.median(worker_ms[n]):.0f} | {statistics.median(server_ms[n]):.0f} | "
-        + ", ".join(f"{x:.1f}" for x in r)
-        + " |"
-        for n, r in rates.items()
-    ]
+    load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    tables = []
+    for name in args.scenarios:
+        scenario = SCENARIOS[name]
+        setups = ["run-once", *(f"{n} worker(s)" for n in args.workers)]
+        results: dict[str, list[Figures]] = {setup: [] for setup in setups}
+        for repeat in range(args.repeats):  # interleaved: machine noise hits every column alike
+            for setup, n in zip(setups, [0, *args.workers], strict=True):
+                figures = (
+                    run_once_round(scenario, args.prefill)
+                    if n == 0
+                    else workers_round(scenario, n, args.prefill, args.tick)
+                )
+                results[setup].append(figures)
+                print(f"{name} round {repeat + 1}: {setup}: {figures}", flush=True)
+        tables.append(table(name, scenario, results))
+    load_after = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     command = "uv run python -m bench.bench_workers " + " ".join(sys.argv[1:])
-    table = "\n".join(
-        [
-            "| workers | articles/s (median) | vs 1 worker | worker CPU ms/article "
-            "| outlet server CPU ms/article | articles/s, each round |",
-            "|---|---|---|---|---|---|",
-            *rows,
-        ]
-    )
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     header = (
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
-        f"({os.cpu_count()} cores, load average before: {load}), Python "
-        f"{platform.python_version()}.\n\n`{command.strip()}`\n\n"
-        f"{args.articles} new articles per round on the localhost outlet server (two outlets), "
-        "PostgreSQL and Redis on the same machine; the clock starts when discovery is queued "
-        "and stops when every article is stored, matched and the frontier is empty.\n"
+        f"({os.cpu_count()} cores, load average before: {load_before}; after: {load_after}), "
+        f"Python {platform.python_version()}, {args.prefill} articles stored beforehand.\n\n"
+        f"`{command.strip()}`\n"
     )
-    print(table)
+    text = header + "\n" + "\n\n".join(tables) + "\n"
+    print(text)
     if not args.no_write:
-        text = RESULTS.read_text() if RESULTS.exists() else ""
+        old = RESULTS.read_text() if RESULTS.exists() else ""
         marker = "<!-- figures -->"
-        before, _, after = text.partition(marker)
+        before, _, after = old.partition(marker)
         after = after.split("<!-- /figures -->", 1)[-1] if after else ""
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(
-            (before or "# Crawl workers: articles per second\n\n")
-            + f"{marker}\n{header}\n{table}\n<!-- /figures -->"
+            (before or "# Crawl workers against one process\n\n")
+            + f"{marker}\n{text}<!-- /figures -->"
             + after
         )
         print(f"written to {RESULTS}")

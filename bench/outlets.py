@@ -18,6 +18,7 @@ import hashlib
 import random
 import socket
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -115,9 +116,15 @@ class SyntheticOutlets(BackgroundServer):
         articles: int = 2,
         now: datetime | None = None,
         pages: Sequence[bytes] = (),
+        rate_limit: int | None = None,
     ) -> None:
-        """``pages``: real HTML served as the article pages instead of demo markup (in turn)."""
+        """``pages``: real HTML served as the article pages instead of demo markup (in turn).
+        ``rate_limit``: each outlet answers 429 (Retry-After: 1) to a request that comes when it
+        already had this many in the last second, as rate-limited real sites do."""
         super().__init__()
+        self.rate_limit = rate_limit
+        # Per outlet, when each request came (time.monotonic()): per-host peak rates.
+        self.arrivals: dict[int, list[float]] = collections.defaultdict(list)
         self.count = count
         self.articles = articles
         self.pages = tuple(pages)
@@ -193,12 +200,43 @@ class SyntheticOutlets(BackgroundServer):
         with self._lock:
             self.counts[kind] += 1
 
+    def peak_rate(self) -> int:
+        """The most requests any one outlet got within one second."""
+        with self._lock:
+            logs = [list(times) for times in self.arrivals.values()]
+        peak = 0
+        for times in logs:
+            start = 0
+            for end, moment in enumerate(times):
+                while moment - times[start] >= 1.0:
+                    start += 1
+                peak = max(peak, end - start + 1)
+        return peak
+
+    def _limited(self, index: int) -> bool:
+        """Note the request's arrival; whether it is over the outlet's rate limit."""
+        now = time.monotonic()
+        with self._lock:
+            times = self.arrivals[index]
+            times.append(now)
+            if self.rate_limit is None:
+                return False
+            recent = 0
+            for moment in reversed(times[:-1]):
+                if now - moment >= 1.0:
+                    break
+                recent += 1
+            return recent >= self.rate_limit
+
     # ----- HTTP ----------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         index = index_of(request.host)
         if index is None or index >= self.count:
             self._count("other")
             return web.Response(status=404)
+        if self._limited(index):
+            self._count("429")
+            return web.Response(status=429, headers={"Retry-After": "1"})
         path = request.path
         if path == "/robots.txt":
             self._count("robots")

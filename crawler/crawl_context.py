@@ -31,6 +31,9 @@ class Validators:
     outlet_id: str
     etag: str | None = None
     last_modified: str | None = None
+    # Workers: the new article URLs this read led to. Other workers fetch them, so the
+    # validators are sent back only once each of these is known (stored, or noted as textless).
+    pending: tuple[str, ...] = ()
 
 
 @dataclass

@@ -8,14 +8,14 @@ encoded as scrapy-redis encodes them, so its priority queue reads them back.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import redis
 from scrapy_redis import picklecompat
 from scrapy_redis.queue import PriorityQueue
 
-from crawler.crawl_context import CrawlContext, by_id
+from crawler.crawl_context import CrawlContext, Validators, by_id
 from crawler.outlet_spec import OutletSpec
 from crawler.spiders.frontier_spider import FrontierSpider
 
@@ -70,7 +70,7 @@ def frontier_settings(
         "FRONTIER_PREFIX": prefix,
         "FRONTIER_LEASE": lease,
         # The frontier counts a page done when its item leaves the pipelines: stored by then.
-        "NEWSRADAR_STORE_BATCH": 1,
+        "NEWSRADAR_STORE_HOLD": True,
     }
 
 
@@ -78,17 +78,19 @@ def enqueue_discovery(
     redis_url: str | redis.Redis,
     outlets: Iterable[OutletSpec],
     prefix: str = DEFAULT_PREFIX,
+    validators: Mapping[str, Validators] | None = None,
 ) -> int:
     """Put these outlets' discovery URLs on the shared frontier; how many requests.
 
     Call it from the process that schedules outlets, on each outlet's schedule. Discovery
-    requests bypass the dupefilter: a feed is read again on every tick.
+    requests bypass the dupefilter: a feed is read again on every tick. `validators` (by URL)
+    make them conditional requests.
     """
     specs: Sequence[OutletSpec] = list(outlets)
     if not specs:
         return 0
     server = connect(redis_url) if isinstance(redis_url, str) else redis_url
-    spider = FrontierSpider(CrawlContext(by_id(specs)))
+    spider = FrontierSpider(CrawlContext(by_id(specs), validators=validators or {}))
     queue = PriorityQueue(server, spider, Keys(prefix).queue, picklecompat)
     entries: dict[bytes, float] = {}
     for request in spider.discovery_requests():

@@ -201,7 +201,7 @@ class LeasedScheduler(Scheduler):
         data = self.held.pop(request.meta.get(FRONTIER_ID, ""), None)
         if data is not None:
             self._ack(data)
-        if retry_later and not request.dont_filter:
+        if retry_later:  # a retried request is dont_filter, yet its URL was filtered once
             self.forget(request)
 
     def forget(self, request: Request) -> None:

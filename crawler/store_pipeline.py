@@ -26,6 +26,10 @@ class StorePipeline:
     at once (batch 1), because the frontier counts a page done when its item leaves the
     pipelines. The store runs in a thread, so a database waiting on a lock never stalls the
     event loop.
+
+    With `NEWSRADAR_STORE_HOLD` (a worker on the shared frontier, which counts a page done when
+    its item leaves the pipelines) each article waits in the pipeline until its batch is
+    stored, and a failure to store it is that item's error, so batches keep that guarantee.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -35,7 +39,10 @@ class StorePipeline:
         self.store: ArticleStore = self.context.store
         self.batch = max(1, crawler.settings.getint("NEWSRADAR_STORE_BATCH", 1))
         self.wait = crawler.settings.getfloat("NEWSRADAR_STORE_WAIT", 0.0)
+        self.hold = crawler.settings.getbool("NEWSRADAR_STORE_HOLD", False)
         self._waiting: list[ArticleItem] = []
+        # Held items: what storing each came to (None, or the error that kept it out).
+        self._outcomes: dict[int, asyncio.Future[BaseException | None]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._flushing: set[asyncio.Future[None]] = set()
         # Stores run in a thread, one at a time: each checks for copies among what the ones
@@ -49,10 +56,18 @@ class StorePipeline:
     async def process_item(self, item: ArticleItem) -> ArticleItem:
         self.context.runs[item.outlet_id].text_chars.append(len(item.text))
         self._waiting.append(item)
+        outcome: asyncio.Future[BaseException | None] | None = None
+        if self.hold:
+            outcome = asyncio.get_running_loop().create_future()
+            self._outcomes[id(item)] = outcome
         if len(self._waiting) >= self.batch:
             await self.flush(raise_errors=self.batch == 1)
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self.wait, self._flush_later)
+        if outcome is not None:
+            error = await outcome
+            if error is not None:  # Scrapy reports it as that item's error
+                raise error
         return item
 
     async def close_spider(self) -> None:
@@ -89,13 +104,25 @@ class StorePipeline:
             self.context.runs[item.outlet_id].page_errors.append(
                 f"{item.url}: not stored: {type(exc).__name__}"
             )
+            if self._settle(item, exc):
+                return
             if raise_errors:  # stored as it came: Scrapy reports it as that item's error
                 raise
             log.exception("%s: not stored", item.url)
             return
         for item, article in zip(items, stored, strict=True):
+            self._settle(item, None)
             run = self.context.runs[item.outlet_id]
             if article is None:
                 run.duplicates += 1
             else:
                 run.articles += 1
+
+    def _settle(self, item: ArticleItem, error: BaseException | None) -> bool:
+        """Tell a held item how storing it went; False when it is not held."""
+        outcome = self._outcomes.pop(id(item), None)
+        if outcome is None:
+            return False
+        if not outcome.done():
+            outcome.set_result(error)
+        return True

@@ -168,3 +168,34 @@ def test_two_workers_recording_one_outlets_health_at_once_lose_no_count(pg_url: 
             assert session.get(OutletHealth, "wp").articles_total == 13  # type: ignore[union-attr]
     finally:
         db.close()
+
+
+def test_workers_judge_an_outlets_text_on_what_all_of_them_saw(db: Database) -> None:
+    """Two workers each see part of an outlet's crawl: one of them only two short briefs. Judged
+    alone that share looks like a layout change; pooled with the other's pages it is the healthy
+    outlet it is. A real layout change still alerts, once the workers saw enough pages."""
+    for _ in range(3):
+        record_health(db, {"wp": _pages([3000, 3400, 3200])}, CONFIG, OPERATORS, pooled=True)
+        record_health(db, {"wp": _pages([2900, 3100, 3300, 3500])}, CONFIG, OPERATORS, pooled=True)
+    with db.session() as session:
+        health = session.get(OutletHealth, "wp")
+        assert health is not None and 2900 <= (health.typical_text_chars or 0) <= 3500
+
+    briefs, rest = _pages([600, 700]), _pages([3100, 2800, 3600, 3300, 2700, 3000, 3400, 3200])
+    assert record_health(db, {"wp": briefs}, CONFIG, OPERATORS, pooled=True) == []
+    assert record_health(db, {"wp": rest}, CONFIG, OPERATORS, pooled=True) == []
+    assert _outbox(db) == []
+    with db.session() as session:
+        health = session.get(OutletHealth, "wp")
+        assert health is not None and not health.layout_alerted
+
+    # The same two briefs judged on their own, as one process judges its whole crawl: an alarm.
+    # (This is what each worker did with its own share.)
+    assert extraction_broken(briefs, health.typical_text_chars)
+
+    for _ in range(4):  # the layout changed: each worker's pages come out short or empty
+        notices = record_health(db, {"wp": _pages([300], empty=1)}, CONFIG, OPERATORS, pooled=True)
+        assert notices == []  # 8 pages seen so far: not enough to judge
+    (broken,) = record_health(db, {"wp": _pages([250, 200])}, CONFIG, OPERATORS, pooled=True)
+    assert broken.kind == "no-text" and "far shorter than usual" in broken.text
+    assert "over 10 pages" in broken.text

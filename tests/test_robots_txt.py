@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from crawler.middlewares.robots_txt import ROBOTS_MAX_BYTES, robots_rules
+from crawler.middlewares.robots_txt import (
+    ROBOTS_MAX_BYTES,
+    UNREADABLE_RETRY,
+    UnreadableRobots,
+    robots_rules,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,3 +30,12 @@ from crawler.middlewares.robots_txt import ROBOTS_MAX_BYTES, robots_rules
 )
 def test_robots_rules_are_the_first_500_kib(body: bytes, rules: bytes | None) -> None:
     assert robots_rules(body) == rules
+
+
+def test_an_unreadable_robots_txt_is_asked_again_after_a_while() -> None:
+    """A worker's crawl never ends: a robots.txt answered with 429 for a moment refuses its host
+    for UNREADABLE_RETRY seconds, not for as long as the worker runs."""
+    now = time.monotonic()
+    assert not UnreadableRobots("HTTP 429").stale()
+    assert not UnreadableRobots("HTTP 429", since=now - UNREADABLE_RETRY + 5).stale()
+    assert UnreadableRobots("HTTP 429", since=now - UNREADABLE_RETRY - 1).stale()

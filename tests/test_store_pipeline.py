@@ -83,3 +83,49 @@ def test_the_store_pipeline_stores_in_batches_where_each_article_still_counts(
         assert run.articles == 4
 
     asyncio.run(crawl())
+
+
+def test_a_held_article_leaves_the_pipeline_only_once_its_batch_is_stored(tmp_path: Path) -> None:
+    """A worker on the shared frontier counts a page done when its item leaves the pipelines:
+    with NEWSRADAR_STORE_HOLD the articles of one batch share one transaction, yet each leaves
+    only once stored, and one the database refuses leaves with its own error, alone."""
+    seed = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    store = _store(tmp_path)
+    spec = OutletSpec(id="rs", name="RS", feeds=("https://rs.example/feed",))
+    context = CrawlContext(by_id([spec]), store=store)
+    settings = {"NEWSRADAR_STORE_BATCH": 3, "NEWSRADAR_STORE_WAIT": 5.0, "NEWSRADAR_STORE_HOLD": 1}
+    pipeline = StorePipeline.from_crawler(crawler_with(context, OutletSpider, settings))
+    refused = _item("https://rs.example/refused/", seed[2], NOW)
+    refused.title = ["not", "text"]  # type: ignore[assignment]  # no database stores a list
+    transactions: list[int] = []
+    add_many = store.add_many
+
+    def counted(items):  # type: ignore[no-untyped-def]  # why: wraps the store's own method
+        transactions.append(len(items))
+        return add_many(items)
+
+    store.add_many = counted  # type: ignore[method-assign]  # why: counts transactions only
+
+    def stored() -> set[str]:
+        with store.db.session() as session:
+            return set(session.scalars(select(Article.url)))
+
+    async def crawl() -> None:
+        first = asyncio.ensure_future(
+            pipeline.process_item(_item("https://rs.example/a/", seed[0], NOW))
+        )
+        second = asyncio.ensure_future(
+            pipeline.process_item(_item("https://rs.example/b/", seed[1], NOW))
+        )
+        await asyncio.sleep(0.2)
+        assert not first.done() and not second.done()  # held: not stored yet
+        assert stored() == set()
+        results = await asyncio.gather(
+            first, second, pipeline.process_item(refused), return_exceptions=True
+        )
+        assert [r.url for r in results[:2]] == ["https://rs.example/a/", "https://rs.example/b/"]
+        assert isinstance(results[2], Exception)  # that item's own error
+        assert stored() == {"https://rs.example/a/", "https://rs.example/b/"}
+        assert transactions[0] == 3  # one batch first, then each alone after the refusal
+
+    asyncio.run(crawl())

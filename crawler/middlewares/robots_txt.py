@@ -3,7 +3,8 @@ read up to 500 KiB however large, and an unreadable one refusing its host (RFC 9
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
@@ -24,15 +25,24 @@ if TYPE_CHECKING:
 ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 2.5: a crawler must read at least the first 500 KiB
 
 
+UNREADABLE_RETRY = 60.0  # seconds
+
+
 @dataclass(frozen=True)
 class UnreadableRobots:
     """A host whose robots.txt could not be read: nothing of it is fetched in this crawl.
 
     RFC 9309 2.3.1.4: a robots.txt that is unreachable (a server error, a failed download) means
     the whole site is disallowed, not allowed; the outlet's request says why, so it is
-    reported."""
+    reported. A crawl that lives on (a worker on the shared frontier) asks again once the mark
+    is `UNREADABLE_RETRY` seconds old: a robots.txt answered with 429 or 503 for a moment must
+    not refuse its host for as long as the process runs."""
 
     reason: str
+    since: float = field(default_factory=time.monotonic)
+
+    def stale(self) -> bool:
+        return time.monotonic() - self.since > UNREADABLE_RETRY
 
 
 def is_robots_request(request: Request) -> bool:
@@ -89,6 +99,9 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     async def robot_parser(self, request: Request) -> Any:
         netloc = urlparse_cached(request).netloc
+        marked = self._parsers.get(netloc)
+        if isinstance(marked, UnreadableRobots) and marked.stale():
+            del self._parsers[netloc]
         if netloc not in self._parsers:
             known = self.memory.kept.get(netloc)
             if known is not None:

@@ -4,12 +4,15 @@ It crawls what the frontier hands it instead of starting from the outlets' disco
 process that schedules outlets puts those on the frontier), stays open while the frontier is
 empty, and tells the frontier when each request is done so a request held by a worker that dies
 is handed to another. The frontier is whatever the scheduler puts in the crawl's context
-(`CrawlContext.frontier`, a `crawler.crawl_ports.Frontier`).
+(`CrawlContext.frontier`, a `crawler.crawl_ports.Frontier`). A source read in full hands its
+validators on at once (`CrawlContext.save_validators`), with the new article pages it listed:
+the process queueing discovery sends them back only once every one of those pages is known.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import scrapy
@@ -22,6 +25,9 @@ from twisted.python.failure import Failure
 from crawler.discovery import Candidate
 from crawler.items import ArticleItem
 from crawler.spiders.outlet_spider import OutletSpider
+
+# A source listing more new pages than this in one read is read in full next time.
+MAX_PENDING_PAGES = 5_000
 
 
 class FrontierSpider(OutletSpider):
@@ -54,19 +60,32 @@ class FrontierSpider(OutletSpider):
 
     # Each source is done once the requests it led to have been handed over.
     async def parse_feed(self, response: Response) -> AsyncIterator[scrapy.Request]:  # type: ignore[override]  # why: an async generator, so the frontier hears after the requests left
-        for request in await super().parse_feed(response):
+        for request in self._source_read(response, await super().parse_feed(response)):
             yield request
         self._done(response.request)
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:  # type: ignore[override]  # why: as parse_feed
-        for request in await super().parse_sitemap(response):
+        for request in self._source_read(response, await super().parse_sitemap(response)):
             yield request
         self._done(response.request)
 
     async def parse_listing(self, response: Response) -> AsyncIterator[scrapy.Request]:  # type: ignore[override]  # why: as parse_feed
-        for request in await super().parse_listing(response):
+        for request in self._source_read(response, await super().parse_listing(response)):
             yield request
         self._done(response.request)
+
+    def _source_read(
+        self, response: Response, requests: list[scrapy.Request]
+    ) -> list[scrapy.Request]:
+        """Hand on the validators the source answered, with the article pages it led to: any
+        worker may fetch those, so the validators count once all of them are known."""
+        url = response.meta.get("source_url", response.url)
+        fresh = self._fresh.pop(url, None)
+        pages = tuple(r.url for r in requests if not r.meta.get("source"))
+        capped = fresh is not None and self.runs[fresh.outlet_id].capped
+        if fresh is not None and not capped and len(pages) <= MAX_PENDING_PAGES:
+            self.context.save_validators([replace(fresh, pending=pages)])
+        return requests
 
     def parse_article(self, response: Response) -> Iterable[ArticleItem]:
         items = list(super().parse_article(response))

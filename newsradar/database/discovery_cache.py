@@ -12,20 +12,47 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crawler.crawl_context import Validators
-from newsradar.database import Database, DiscoveryCache, RobotsCache, upsert, utcnow
+from newsradar.database import (
+    Database,
+    DiscoveryCache,
+    RobotsCache,
+    SeenUrl,
+    TextlessPage,
+    upsert,
+    utcnow,
+)
+from newsradar.database.in_lists import in_lists
 
 
 def load_validators(db: Database, outlet_ids: Collection[str]) -> dict[str, Validators]:
-    """The stored validators of these outlets' discovery URLs, by URL."""
+    """The stored validators of these outlets' discovery URLs, by URL: those of a read whose
+    new article pages (read by a worker, fetched by any) are all known by now. Until they are,
+    the source is read in full, so a page that failed is listed, and fetched, again."""
     with db.session() as session:
-        rows = session.scalars(
-            select(DiscoveryCache).where(DiscoveryCache.outlet_id.in_(list(outlet_ids)))
+        rows = list(
+            session.scalars(
+                select(DiscoveryCache).where(DiscoveryCache.outlet_id.in_(list(outlet_ids)))
+            )
         )
+        pending = {url for row in rows for url in row.pending_urls or ()}
+        known = _known(session, pending)
         return {
-            row.url: Validators(row.url, row.outlet_id, row.etag, row.last_modified) for row in rows
+            row.url: Validators(row.url, row.outlet_id, row.etag, row.last_modified)
+            for row in rows
+            if known.issuperset(row.pending_urls or ())
         }
+
+
+def _known(session: Session, urls: Collection[str]) -> set[str]:
+    """Which of these URLs led to a stored article or were noted as pages without text."""
+    known: set[str] = set()
+    for batch in in_lists(urls):
+        known.update(session.scalars(select(SeenUrl.url).where(SeenUrl.url.in_(batch))))
+        known.update(session.scalars(select(TextlessPage.url).where(TextlessPage.url.in_(batch))))
+    return known
 
 
 def save_validators(db: Database, validators: Sequence[Validators]) -> None:
@@ -38,6 +65,7 @@ def save_validators(db: Database, validators: Sequence[Validators]) -> None:
             "etag": _fits(item.etag, 512),
             "last_modified": _fits(item.last_modified, 64),
             "checked_at": now,
+            "pending_urls": list(item.pending) or None,
         }
         for item in {item.url: item for item in validators}.values()  # the last answer counts
     ]
@@ -46,7 +74,7 @@ def save_validators(db: Database, validators: Sequence[Validators]) -> None:
             session,
             DiscoveryCache,
             rows,
-            update=("outlet_id", "etag", "last_modified", "checked_at"),
+            update=("outlet_id", "etag", "last_modified", "checked_at", "pending_urls"),
         )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from newsradar.database import (
@@ -27,6 +27,17 @@ from newsradar.database.chat_moves import moves
 from newsradar.database.outbox_store import add_alert
 from notifier.alert_payload import AlertPayload
 from notifier.notify_ports import MatchRecord, PendingArticle, PersonalWatchRow, StoredArticle
+
+
+def pending_articles(limit: int) -> Select[Article]:
+    """The oldest articles not yet matched, each locked for whoever claims it first."""
+    return (
+        select(Article)
+        .where(Article.matched_at.is_(None))
+        .order_by(Article.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
 
 
 class MatchStore:
@@ -47,13 +58,7 @@ class MatchStore:
     @contextmanager
     def claim_pending(self, limit: int) -> Iterator[_Batch]:
         with self.db.session() as session, session.begin():
-            articles = session.scalars(
-                select(Article)
-                .where(Article.matched_at.is_(None))
-                .order_by(Article.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).all()
+            articles = session.scalars(pending_articles(limit)).all()
             yield _Batch(session, {a.id: a for a in articles})
 
     def newest_first(self, window: timedelta, limit: int | None = None) -> Iterator[StoredArticle]:

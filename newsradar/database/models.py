@@ -119,6 +119,8 @@ class DiscoveryCache(Base):
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(64))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Workers: the new article URLs that read led to; the validators count once each is known.
+    pending_urls: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class RobotsCache(Base):
@@ -237,3 +239,7 @@ class OutletHealth(Base):
     # Operator alerts already sent for the current trouble; cleared by the recovery message.
     failing_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
     layout_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Workers: text lengths (and pages without text) seen since the last text verdict, pooled
+    # across workers so that no verdict comes from one worker's few pages.
+    pooled_text_chars: Mapped[list[int] | None] = mapped_column(JSON)
+    pooled_textless: Mapped[int | None] = mapped_column(Integer)

@@ -38,6 +38,10 @@ SHORT_TEXT_RATIO = 0.25
 # Weight of the newest healthy run in the typical length (a moving average).
 TYPICAL_WEIGHT = 0.2
 MAX_ERROR_CHARS = 500
+# Workers: an outlet's pages are pooled across workers until there are this many, and judged
+# together. A worker's share of a crawl may be two short briefs whose median says nothing.
+POOLED_VERDICT_PAGES = 10
+MAX_POOLED_PAGES = 1000
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,12 @@ def record_health(
     runs: Mapping[str, OutletRun],
     config: Config,
     operator_chats: Collection[int] = (),
+    pooled: bool = False,
 ) -> list[Notice]:
-    """Store each outlet's share of a crawl; queue the notices its changes of state call for."""
+    """Store each outlet's share of a crawl; queue the notices its changes of state call for.
+
+    `pooled`: the runs are a worker's share of crawls that other workers share too; whether the
+    pages still yield text is judged on what all of them saw (`POOLED_VERDICT_PAGES`)."""
     now = utcnow()
     notices: list[Notice] = []
     with db.session() as session, session.begin():
@@ -74,7 +82,7 @@ def record_health(
                     layout_alerted=False,
                 )
                 session.add(health)
-            notices += _update(health, run, config, now)
+            notices += _update(health, run, config, now, pooled)
         for notice in notices:
             add_notice(session, operator_chats, notice.text)
     for notice in notices:
@@ -104,7 +112,9 @@ def _load(session: Session, outlet_ids: list[str]) -> dict[str, OutletHealth]:
     return rows
 
 
-def _update(health: OutletHealth, run: OutletRun, config: Config, now: datetime) -> list[Notice]:
+def _update(
+    health: OutletHealth, run: OutletRun, config: Config, now: datetime, pooled: bool
+) -> list[Notice]:
     """Fold one run into the outlet's health row; the notices its changes of state call for."""
     outlet = config.outlet(run.outlet_id)
     label = _label(run.outlet_id, outlet.name if outlet else run.outlet_id)
@@ -112,10 +122,26 @@ def _update(health: OutletHealth, run: OutletRun, config: Config, now: datetime)
     failures_before = health.consecutive_failures or 0
     if run.failed:
         return _failed_run(health, run, label, config.crawl.alert_after_failures)
+    judged = _pooled_pages(health, run) if pooled else run
     return [
         *_succeeded_run(health, run, label, failures_before, now),
-        *_text_verdict(health, run, label),
+        *(_text_verdict(health, judged, label) if judged is not None else ()),
     ]
+
+
+def _pooled_pages(health: OutletHealth, run: OutletRun) -> OutletRun | None:
+    """The pages the workers saw since the outlet's last text verdict, this run's included,
+    once there are enough to judge (the pool is emptied); None while it is still filling."""
+    lengths = [*(health.pooled_text_chars or ()), *run.text_chars][-MAX_POOLED_PAGES:]
+    textless = min((health.pooled_textless or 0) + run.pages_without_text, MAX_POOLED_PAGES)
+    if len(lengths) + textless < POOLED_VERDICT_PAGES:
+        health.pooled_text_chars = lengths
+        health.pooled_textless = textless
+        health.text_chars_last_run = int(median(run.text_chars)) if run.text_chars else None
+        return None
+    health.pooled_text_chars = None
+    health.pooled_textless = None
+    return OutletRun(run.outlet_id, text_chars=lengths, textless=[("", "")] * textless)
 
 
 def _count_run(health: OutletHealth, run: OutletRun, now: datetime) -> None:

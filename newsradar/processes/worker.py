@@ -18,18 +18,20 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis
 from scrapy.crawler import AsyncCrawlerRunner
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from crawler.crawl_context import CrawlContext, by_id
+from crawler.crawl_context import CrawlContext, Validators, by_id
 from crawler.frontier_queue import DEFAULT_LEASE, DEFAULT_PREFIX, connect, frontier_settings
 from crawler.spiders.frontier_spider import FrontierSpider
 from newsradar.config import Config
 from newsradar.database import Database
 from newsradar.database.article_store import ArticleStore
+from newsradar.database.discovery_cache import save_validators
 from newsradar.database.match_store import MatchStore
 from newsradar.operations.outlet_health import record_health
 from newsradar.processes.crawling import backfill_policy, crawl_runner, outlet_spec
@@ -44,7 +46,7 @@ FRONTIER_RETRY_SECONDS = 0.25  # as when Redis goes away during a crawl (README 
 class WorkerOptions:
     prefix: str = DEFAULT_PREFIX
     lease: float = DEFAULT_LEASE
-    match_interval: float = 1.0  # seconds between matching what was stored
+    match_interval: float = 1.0  # at most this long between matching passes (else on storing)
     health_interval: float = 60.0
     grace: float = 20.0  # seconds in-flight requests may take after SIGTERM
     log_level: str = "WARNING"
@@ -61,16 +63,28 @@ class Worker:
         self.db = db
         self.options = options
         self.stopping = asyncio.Event()
-        self.store = ArticleStore(db, backfill_policy(config, db, config.outlets))
+        self.wake = asyncio.Event()  # articles were stored (or the worker is stopping)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.store = ArticleStore(
+            db, backfill_policy(config, db, config.outlets), on_stored=self._stored
+        )
         self.alerts = AlertQueue(MatchStore(db), config.watchlists)
         self.context = CrawlContext(
             by_id([outlet_spec(o, config.crawl) for o in config.outlets]),
             store=self.store,
             max_articles_per_outlet=10_000,
+            save_validators=self._save_validators,
         )
+        self._writes: set[asyncio.Future[None]] = set()
 
     def stop(self) -> None:
         self.stopping.set()
+        self.wake.set()
+
+    def _stored(self) -> None:
+        """Called in the store's thread after a transaction stored new articles."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self.wake.set)
 
     def _runner(self) -> AsyncCrawlerRunner:
         assert self.settings.redis_url is not None
@@ -80,7 +94,7 @@ class Worker:
         return crawl_runner(self.config, self.options.log_level, frontier)
 
     async def run(self) -> int:
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
         if not await self._wait_for_frontier():
@@ -95,8 +109,9 @@ class Worker:
         )
         last_health = time.monotonic()
         while not self.stopping.is_set() and not crawl.done():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), self.options.match_interval)
+            with contextlib.suppress(TimeoutError):  # matched as soon as articles are stored
+                await asyncio.wait_for(self.wake.wait(), self.options.match_interval)
+            self.wake.clear()
             await self._match()
             if time.monotonic() - last_health >= self.options.health_interval:
                 last_health = time.monotonic()
@@ -108,6 +123,7 @@ class Worker:
             await asyncio.wait_for(crawl, self.options.grace)
         except TimeoutError:
             log.warning("in-flight requests did not finish in %.0fs", self.options.grace)
+        await asyncio.gather(*self._writes)
         await self._match()
         await self._record_health()
         log.warning("worker stopped")
@@ -141,6 +157,18 @@ class Worker:
         finally:
             server.close()
 
+    def _save_validators(self, validators: Sequence[Validators]) -> None:
+        """Called on the crawl's event loop: written in a thread, not waited for."""
+        write = asyncio.ensure_future(asyncio.to_thread(self._write_validators, list(validators)))
+        self._writes.add(write)
+        write.add_done_callback(self._writes.discard)
+
+    def _write_validators(self, validators: list[Validators]) -> None:
+        try:
+            save_validators(self.db, validators)
+        except SQLAlchemyError as exc:  # the source is read in full next time: nothing is lost
+            log.warning("validators not saved: %s", type(exc).__name__)
+
     async def _match(self) -> None:
         try:
             await asyncio.to_thread(self.alerts.process_pending)
@@ -159,7 +187,9 @@ class Worker:
             self.store.refresh_seen()
             for _attempt in range(2):
                 try:
-                    record_health(self.db, active, self.config, self.settings.operator_chats)
+                    record_health(
+                        self.db, active, self.config, self.settings.operator_chats, pooled=True
+                    )
                     break
                 except IntegrityError:  # another worker created the outlet's row meanwhile
                     continue

@@ -6,14 +6,19 @@ server, when 127.0.0.1:5432 does not answer.
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select
 
 from crawler.dedupe import fingerprint
+from crawler.items import ArticleItem
 from newsradar.database import Article, Database, OutboxRow, utcnow
+from newsradar.database.article_store import _SAME_ARTICLE, ArticleStore, BackfillPolicy
+from newsradar.database.match_store import pending_articles
+from tests.support.article_items import article_item
 from tests.support.botapi import FakeBotApi
 from tests.support.sample_watchlists import IRAQ_ALERTS, PRIVATE, WATCHLISTS
 from tests.support.sample_watchlists import alert_titles as _titles
@@ -132,3 +137,74 @@ def test_two_processes_matching_at_once_never_queue_an_alert_twice(
         assert len(rows) == len(set(rows)) == 2 * count
     finally:
         db.close()
+
+
+def test_storing_an_article_costs_the_same_as_the_table_grows(pg_url: str) -> None:
+    """Per stored batch the same statements and one commit, with 20 articles stored or 5,000;
+    and on the filled table the look-ups a worker makes per article and per matching pass are
+    index scans, not scans of the articles table."""
+    db = Database(pg_url)
+    store = ArticleStore(db, BackfillPolicy({"rs": timedelta(hours=24)}, frozenset()))
+    rng = random.Random(5)
+    words = [f"w{n}" for n in range(3000)]
+
+    def batch(tag: str) -> list[ArticleItem]:
+        return [
+            article_item(
+                f"https://rs.example/{tag}-{n}/",
+                " ".join(rng.choice(words) for _ in range(300)),
+                utcnow(),
+            )
+            for n in range(16)
+        ]
+
+    statements: list[str] = []
+    commits: list[int] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    event.listen(db.engine, "commit", lambda *a: commits.append(1))
+
+    def store_batch(tag: str) -> tuple[int, int]:
+        statements.clear()
+        commits.clear()
+        assert all(article is not None for article in store.add_many(batch(tag)))
+        return len(statements), len(commits)
+
+    store_batch("warm")  # the first batch reads the server's types
+    few = store_batch("few")
+    for n in range(10):
+        store.add_many(batch(f"fill{n}"))
+    with db.engine.begin() as connection:
+        connection.execute(
+            insert(Article),
+            [
+                {
+                    "outlet_id": "old",
+                    "url": f"https://old.example/{n}",
+                    "canonical_url": f"https://old.example/{n}",
+                    "text": "old",
+                    "fingerprint": rng.getrandbits(63),
+                    **{f"fp_band{i}": rng.getrandbits(16) for i in range(4)},
+                    "lead": f"{rng.getrandbits(63):016x}",
+                    "fetched_at": utcnow(),
+                    "alertable": False,
+                    "matched_at": utcnow(),
+                }
+                for n in range(5000)
+            ],
+        )
+        connection.exec_driver_sql("ANALYZE articles")
+    many = store_batch("many")
+    assert many == few and few[1] == 1, (few, many)
+
+    print_ = fingerprint("a text " * 50)
+    same = _SAME_ARTICLE.params(
+        canonical="https://rs.example/x/",
+        lead=print_.lead,
+        **{f"band{i}": band for i, band in enumerate(print_.bands)},
+    )
+    with db.engine.connect() as connection:
+        for query in (same, pending_articles(200)):
+            sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
+            assert "Seq Scan on articles" not in plan, plan
+    db.close()

@@ -17,11 +17,13 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.frontier_queue import enqueue_discovery
 from crawler.page_template import OutletTemplate
 from newsradar.config import Config, Outlet, parse_crontab, parse_duration
 from newsradar.database import Database
+from newsradar.database.discovery_cache import load_validators
 from newsradar.operations.metrics import Metrics
 from newsradar.processes.crawling import crawl, crawl_runner, outlet_spec
 from newsradar.settings import Settings
@@ -182,11 +184,17 @@ class CrawlScheduler:
     async def _hand_to_workers(self, outlet: Outlet) -> None:
         """Several machines share the crawl: queue the outlet's discovery for the workers."""
         assert self.settings.redis_url
+        try:
+            validators = await asyncio.to_thread(load_validators, self.db, [outlet.id])
+        except SQLAlchemyError as exc:  # the database is away: read the sources in full
+            log.warning("%s: validators not loaded: %s", outlet.id, type(exc).__name__)
+            validators = {}
         queued = await asyncio.to_thread(
             enqueue_discovery,
             self.settings.redis_url,
             [outlet_spec(outlet, self.config().crawl)],
             self.frontier_prefix,
+            validators,
         )
         self.metrics.crawls.labels(outlet.id, "queued").inc()
         log.info("%s: %d discovery requests queued for the workers", outlet.id, queued)
