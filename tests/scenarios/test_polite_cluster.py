@@ -25,8 +25,8 @@ from tests.support.worker_cluster import (
 )
 from tests.support.workspace import Workspace
 
-DELAY = 0.4  # seconds: the configured per-host delay
-LIMIT = 0.35  # seconds: the outlets' own limit (a little under the delay, as real ones leave)
+DELAY = 0.5  # seconds: the configured per-host delay
+LIMIT = 0.35  # seconds: the outlets' own limit (under the delay: timing on a busy machine wavers)
 
 
 class RateLimit:
