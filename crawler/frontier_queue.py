@@ -73,7 +73,6 @@ def frontier_settings(
         # One budget per host for the whole cluster (crawler.host_budget) instead of each
         # process's own delay and throttle, which would multiply with the number of workers.
         "DOWNLOAD_DELAY": 0,
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
         "AUTOTHROTTLE_ENABLED": False,
         # The frontier counts a page done when its item leaves the pipelines: stored by then.
         "NEWSRADAR_STORE_BATCH": 1,

@@ -1,11 +1,12 @@
 """The shared crawl frontier in Redis: what several `newsradar worker` processes crawl from.
 
 Built on scrapy-redis (0.9.1, checked against Scrapy 2.19): its request encoding and priority
-queue layout (a sorted set scored by -priority), its `RFPDupeFilter` (a Redis set of request
-fingerprints, so an article URL is enqueued once across all workers) and its connection helper
-are used as they are. Its `Scheduler` works with Scrapy 2.19 too, but its pop removes a request
-from Redis before it is fetched: a worker killed at that moment loses every request it had popped,
-and since their fingerprints stay in the dupefilter they would never be crawled again.
+queue layout (a sorted set scored by -priority), its `RFPDupeFilter`'s fingerprints (so an
+article URL is enqueued once across all workers; kept for `crawl.seen_url_ttl` by
+`crawler.frontier_dupefilter`) and its connection helper are used as they are. Its `Scheduler`
+works with Scrapy 2.19 too, but its pop removes a request from Redis before it is fetched: a
+worker killed at that moment loses every request it had popped, and since their fingerprints stay
+in the dupefilter they would never be crawled again.
 
 `LeasedScheduler` closes that window. A pop moves the request, atomically (one Lua script), from
 the queue into the worker's in-flight hash; it is removed from there only when the request is
@@ -21,6 +22,11 @@ next discovery of its URL tries it again, as a single-process crawl would.
 
 Discovery requests (feeds, sitemaps, listing pages) are put on the queue by the process that
 schedules outlets (`enqueue_discovery`) and bypass the dupefilter; article requests do not.
+
+Popped requests wait in `crawler.polite_feed` for their host's slot in the cluster-wide budget
+(`crawler.host_budget`) before the engine gets them. Every Redis call of the scheduler runs on
+one thread of its own, in the order made: the worker's event loop never waits on Redis, and a
+retry still replaces its entry, and a request is still acked only after what it led to is queued.
 """
 
 from __future__ import annotations
@@ -155,6 +161,7 @@ class LeasedScheduler(Scheduler):
             drop=lambda request: self.done(request, retry_later=True),
             wake_engine=self._wake_engine,
             lookahead=LOOKAHEAD,
+            owner=self.worker,
         )
         self.feed.on_error, self.feed.on_success = self._down, self._up
         loop = asyncio.get_running_loop()

@@ -64,14 +64,23 @@ if ARGV[1] == 'delay' or value > old then redis.call('HSET', KEYS[1], ARGV[1], t
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1
 """
-# KEYS: lease sets; ARGV: lease seconds, then one lease id per key. Renews the leases still held.
+# KEYS: lease sets; ARGV: lease seconds, then one lease id per key. Renews the leases still held
+# (never shortening one: a slot taken ahead keeps its lease until `lease` after the slot).
 _RENEW = """
 local t = redis.call('TIME')
 local expiry = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1])
 local held = {}
 for i, key in ipairs(KEYS) do
-  held[i] = redis.call('ZADD', key, 'XX', 'CH', expiry, ARGV[i + 1])
-  if held[i] == 1 then redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[1]) * 1000) + 1000) end
+  local current = redis.call('ZSCORE', key, ARGV[i + 1])
+  held[i] = 0
+  if current then
+    held[i] = 1
+    if expiry > tonumber(current) then
+      redis.call('ZADD', key, expiry, ARGV[i + 1])
+      local ttl = math.ceil(tonumber(ARGV[1]) * 1000) + 1000
+      redis.call('PEXPIRE', key, math.max(redis.call('PTTL', key), ttl))
+    end
+  end
 end
 return held
 """

@@ -85,6 +85,7 @@ class PoliteFeed:
         drop: Callable[[Request], None],
         wake_engine: Callable[[], None],
         lookahead: int = 256,
+        owner: str = "",
     ) -> None:
         self.budget = budget
         self.thread = redis_thread
@@ -93,6 +94,7 @@ class PoliteFeed:
         self.drop = drop
         self.wake_engine = wake_engine
         self.lookahead = lookahead
+        self.owner = owner  # lease ids start with it: whose a lease is, for whoever looks
         self.parked: dict[str, deque[Request]] = {}
         self.ready: deque[Request] = deque()
         self.reserving: set[str] = set()  # hosts with a slot taken, not yet due
@@ -146,7 +148,7 @@ class PoliteFeed:
         ]
         if not hosts:
             return
-        wants = [(host, uuid.uuid4().hex) for host in hosts]
+        wants = [(host, f"{self.owner}:{uuid.uuid4().hex[:12]}") for host in hosts]
         slots = await self.thread.call(self.budget.take_many, wants)
         for (host, lease_id), slot in zip(wants, slots, strict=True):
             self._answered(host, lease_id, slot)

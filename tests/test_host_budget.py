@@ -96,3 +96,12 @@ def test_crawl_delay_is_shared_and_bounded(prefix: str) -> None:
     a.crawl_delay("h", 0.1)  # smaller than the configured delay: the configured one applies
     b.take("g", "1")
     assert b.take("g", "2").wait == pytest.approx(0.5, abs=0.05)
+
+
+def test_renewing_never_shortens_a_lease_taken_ahead(prefix: str) -> None:
+    [worker] = workers(prefix, Policy(delay=0.0, concurrency=1, lease=1.0), count=1)
+    worker.hold("h", 5)
+    assert worker.take("h", "ahead").wait == pytest.approx(5, abs=0.1)
+    before = worker.server.zscore(worker.leases_key("h"), "ahead")
+    assert worker.renew([("h", "ahead")]) == [True]
+    assert worker.server.zscore(worker.leases_key("h"), "ahead") == before

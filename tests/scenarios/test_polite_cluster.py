@@ -8,17 +8,18 @@ Skipped, saying how to start them, when Redis or PostgreSQL are not reachable.
 from __future__ import annotations
 
 import itertools
-import threading
 import time
-from collections import defaultdict
+
+import redis
 
 from newsradar.database import Database
-from newsradar.demo.outlet_routes import Response
-from newsradar.demo.server import SampleOutlets, SampleSite
+from newsradar.demo.server import SampleOutlets
 from tests.scenarios.test_scale import check_stored_and_alerted_once, prefix, redis_url  # noqa: F401
+from tests.support.rate_limit import RateLimit
 from tests.support.worker_cluster import (
     CHATS,
     KEYWORD,
+    LEASE,
     Cluster,
     publish_articles,
     wait_until_done,
@@ -27,34 +28,6 @@ from tests.support.workspace import Workspace
 
 DELAY = 0.5  # seconds: the configured per-host delay
 LIMIT = 0.35  # seconds: the outlets' own limit (under the delay: timing on a busy machine wavers)
-
-
-class RateLimit:
-    """Per host: every request's arrival, and a 429 for one that came too soon after the last."""
-
-    def __init__(self, limit: float) -> None:
-        self.limit = limit
-        self.lock = threading.Lock()
-        self.arrivals: dict[str, list[float]] = defaultdict(list)
-        self.refused: dict[str, int] = defaultdict(int)
-
-    def __call__(self, site: SampleSite, path: str) -> Response | None:
-        now = time.monotonic()
-        with self.lock:
-            seen = self.arrivals[site.outlet_id]
-            too_soon = bool(seen) and now - seen[-1] < self.limit
-            seen.append(now)
-            if too_soon:
-                self.refused[site.outlet_id] += 1
-                return Response("<html><body>Too many requests</body></html>", status=429)
-        return None
-
-    def closest(self) -> dict[str, float]:
-        """Per host, the shortest time between two requests."""
-        return {
-            host: min((b - a for a, b in itertools.pairwise(times)), default=99.0)
-            for host, times in self.arrivals.items()
-        }
 
 
 def test_two_workers_share_one_budget_per_host_and_get_no_429(
@@ -74,9 +47,7 @@ def test_two_workers_share_one_budget_per_host_and_get_no_429(
         crawl={"per_host_concurrency": 2, "download_delay": DELAY},
     )
     published = publish_articles(sample_outlets, 24)
-    limit = RateLimit(LIMIT)
-    for site in sample_outlets.sites.values():
-        site.override = limit
+    limit = RateLimit(LIMIT).install(sample_outlets)
     db = Database(pg_url)
     cluster = Cluster(workspace, redis_url, prefix)
     try:
@@ -96,5 +67,63 @@ def test_two_workers_share_one_budget_per_host_and_get_no_429(
         # Both hosts with articles were crawled at the shared rate, not one worker's each.
         for host in ("wp", "wix"):
             assert per_host[host] >= 12, per_host
+    finally:
+        db.close()
+
+
+def victim_holds_a_lease(server: redis.Redis, pattern: str, pid: int) -> bool:
+    return any(
+        f":{pid}:".encode() in member
+        for key in server.scan_iter(match=pattern)
+        for member in server.zrange(key, 0, -1)
+    )
+
+
+def test_a_worker_killed_holding_a_host_blocks_it_no_longer_than_the_lease(
+    workspace: Workspace,
+    pg_url: str,
+    redis_url: str,  # noqa: F811
+    prefix: str,  # noqa: F811
+    sample_outlets: SampleOutlets,
+) -> None:
+    """One lease per host: a worker killed while it holds one leaves it to expire (LEASE)."""
+    workspace.database_override = pg_url
+    config = sample_outlets.outlets_config()
+    for outlet in config:
+        outlet["every"] = "15s"
+    workspace.write_config(
+        config,
+        [{"id": "zorvath", "title": "Zorvath watch", "query": KEYWORD, "chats": CHATS}],
+        crawl={"per_host_concurrency": 1, "download_delay": 0.2},
+    )
+    published = publish_articles(sample_outlets, 60)
+    limit = RateLimit(0.15).install(sample_outlets)
+    db = Database(pg_url)
+    cluster = Cluster(workspace, redis_url, prefix)
+    server = redis.Redis.from_url(redis_url)
+    leases = f"{prefix}:host:127.0.0.*:leases"
+    try:
+        victim = cluster.start_worker()
+        cluster.start_worker()
+        cluster.start_scheduler()
+        deadline = time.monotonic() + 60
+        while not victim_holds_a_lease(server, leases, victim.pid):  # kill it holding one
+            assert time.monotonic() < deadline, (
+                "the worker never held a lease\n" + cluster.log_tail()
+            )
+            time.sleep(0.01)
+        victim.kill()  # SIGKILL: its leases are never given back
+        victim.wait()
+        killed_at = time.monotonic()
+        _elapsed, urls = wait_until_done(db, cluster, set(published), timeout=90)
+    finally:
+        cluster.stop()
+    try:
+        check_stored_and_alerted_once(db, published, urls)
+        for host in ("wp", "wix"):
+            after = [t for t in limit.arrivals[host] if t > killed_at]
+            gaps = [b - a for a, b in itertools.pairwise([killed_at, *after])]
+            assert max(gaps) < LEASE + 2.0, (host, max(gaps))
+        assert dict(limit.refused) == {}, limit.closest()
     finally:
         db.close()
