@@ -1,7 +1,8 @@
 """The shared crawl frontier in Redis: what several `newsradar worker` processes crawl from.
 
 Built on scrapy-redis (0.9.1, checked against Scrapy 2.19): its request encoding and priority
-queue layout (a sorted set scored by -priority), its `RFPDupeFilter`'s fingerprints (so an
+queue layout (a sorted set scored by -priority, plus each host's turn, see
+`crawler.polite_feed.HostTurns`), its `RFPDupeFilter`'s fingerprints (so an
 article URL is enqueued once across all workers; kept for `crawl.seen_url_ttl` by
 `crawler.frontier_dupefilter`) and its connection helper are used as they are. Its `Scheduler`
 works with Scrapy 2.19 too, but its pop removes a request from Redis before it is fetched: a
@@ -50,7 +51,7 @@ from crawler.crawl_context import CrawlContext
 from crawler.frontier_dupefilter import ExpiringDupeFilter
 from crawler.frontier_queue import DEFAULT_LEASE, DEFAULT_PREFIX, FRONTIER_ID, Keys, connect
 from crawler.host_budget import HostBudget, Policy
-from crawler.polite_feed import SLOT_META, PoliteFeed, RedisThread
+from crawler.polite_feed import SLOT_META, HostTurns, PoliteFeed, RedisThread
 
 log = logging.getLogger("newsradar.frontier")
 
@@ -97,6 +98,7 @@ class LeasedScheduler(Scheduler):
         self.budget = HostBudget(server, prefix, policy)
         self.redis_thread = RedisThread("frontier-redis")  # every Redis call, off the loop
         self.feed: PoliteFeed | None = None
+        self.turns = HostTurns()  # hosts take turns on the queue
         self.seen_ttl = SEEN_TTL
         self.worker = worker_id()
         self.held: dict[str, bytes] = {}  # frontier id -> the queue entry this worker holds
@@ -192,19 +194,19 @@ class LeasedScheduler(Scheduler):
         request.meta.pop(SLOT_META, None)  # a retry takes a slot of its own
         request.meta[FRONTIER_ID] = uuid.uuid4().hex
         data = self.queue._encode_request(request)
-        self.redis_thread.submit(self._enqueue, request, data, old)
+        self.redis_thread.submit(self._enqueue, request, data, self.turns.score(request), old)
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
-    def _enqueue(self, request: Request, data: bytes, old: bytes | None) -> None:
+    def _enqueue(self, request: Request, data: bytes, score: float, old: bytes | None) -> None:
         try:
             if not request.dont_filter and self.df.request_seen(request):
                 if old is not None:  # a redirect to a page already queued elsewhere
                     self.server.hdel(self.keys.inflight(self.worker), old)
                 return
             pipe = self.server.pipeline(transaction=True)
-            pipe.zadd(self.keys.queue, {data: -request.priority})
+            pipe.zadd(self.keys.queue, {data: score})
             if old is not None:  # a retry or redirect replaces the entry it came from
                 pipe.hdel(self.keys.inflight(self.worker), old)
             pipe.execute()

@@ -39,8 +39,38 @@ EMPTY_POLL = 0.25  # seconds between looks at an empty frontier
 T = TypeVar("T")
 
 
+TURN = 1e-6  # score step between a host's requests queued together: a sliver of one priority
+MAX_TURN = 999_999  # so a host's turns stay within one priority step
+BATCH_GAP = 1.0  # seconds: a host's requests queued closer together than this are one batch
+
+
 def host_of(request: Request) -> str:
     return urlparse_cached(request).hostname or ""
+
+
+class HostTurns:
+    """Queue scores that interleave hosts.
+
+    Requests of one priority share a score, and Redis orders equal scores by their bytes, which
+    keep one host's URLs together: a worker popping ahead would hold one host's requests only and
+    wait out its delay while other hosts idle. Here each request of a host's batch (what one
+    discovery page found) is scored one turn after the one before, so the queue hands out every
+    host's first request, then every host's second, and so on; turns stay below one priority
+    step, so priorities still come first.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.last: dict[str, tuple[float, int]] = {}  # host -> when its last request came, turn
+
+    def score(self, request: Request) -> float:
+        host, now = host_of(request), self.clock()
+        when, turn = self.last.get(host, (float("-inf"), -1))
+        turn = min(turn + 1, MAX_TURN) if now - when < BATCH_GAP else 0
+        if len(self.last) > 10_000:  # hosts whose batch is over need no memory
+            self.last = {h: v for h, v in self.last.items() if now - v[0] < BATCH_GAP}
+        self.last[host] = (now, turn)
+        return -request.priority + turn * TURN
 
 
 class RedisThread:

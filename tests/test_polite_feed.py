@@ -16,7 +16,7 @@ from scrapy import Request
 
 from crawler.frontier_queue import clear
 from crawler.host_budget import HostBudget, Policy
-from crawler.polite_feed import SLOT_META, PoliteFeed, RedisThread, host_of
+from crawler.polite_feed import SLOT_META, HostTurns, PoliteFeed, RedisThread, host_of
 from tests.scenarios.test_scale import HOW_TO_START_REDIS, REDIS_ENV, _reachable
 
 URL = os.environ.get(REDIS_ENV) or "redis://127.0.0.1:6379/0"
@@ -125,3 +125,30 @@ def test_a_busy_host_is_asked_again_soon_after_a_lease_comes_back(prefix: str) -
     [(handed, _url)] = frontier.handed
     assert 0.4 <= handed - started < 0.55
     assert host_of(Request("http://busy.example/1")) == "busy.example"
+
+
+def test_hosts_take_turns_on_the_queue(prefix: str) -> None:
+    """Two discovery pages' worth of articles, queued one after the other: popped ahead, they
+    come from both hosts in turn, not all from the host whose URLs sort first."""
+    server = redis.Redis.from_url(URL)
+    turns = HostTurns()
+    queue = f"{prefix}:requests"
+    for host in ("a", "b"):
+        for n in range(30):
+            request = Request(f"http://{host}.example/{n:03d}", priority=20)
+            server.zadd(queue, {request.url.encode(): turns.score(request)})
+    server.zadd(queue, {b"http://z.example/feed": -10})  # a lower priority still comes last
+    popped = [member.decode() for member, _ in server.zpopmin(queue, 10)]
+    hosts = [url.split("//")[1][0] for url in popped]
+    assert hosts == ["a", "b"] * 5, popped
+    assert server.zpopmin(queue, 100)[-1][0] == b"http://z.example/feed"
+
+
+def test_a_hosts_turns_start_again_with_its_next_batch() -> None:
+    now = [0.0]
+    turns = HostTurns(clock=lambda: now[0])
+    first = [turns.score(Request(f"http://a.example/{n}", priority=20)) for n in range(3)]
+    now[0] += 60  # the next discovery round
+    again = turns.score(Request("http://a.example/new", priority=20))
+    assert first == [-20, -20 + 1e-6, -20 + 2e-6]
+    assert again == -20
