@@ -15,6 +15,7 @@ fetched other than exactly once. Needs PostgreSQL on 127.0.0.1:5432 and Redis on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.outlets import SyntheticOutlets
 from crawler.frontier_queue import clear, enqueue_discovery, frontier_counts
 from newsradar.config import load_config
 from newsradar.database import Database
@@ -40,7 +42,8 @@ READING = (
     "run-once spaces each host's requests by the delay randomised to 0.5-1.5 times (Scrapy's "
     "default), so some land inside the outlet's limit (its 429s, and the pages fetched again "
     "after them); the workers take each host's slots from Redis exactly the delay apart, so "
-    "the same requests take a little less time and none is refused."
+    "the same requests take a little less time and none is refused. With many outlets the "
+    "crawl is bound by the busiest host's delay in both modes, as long as hosts take turns."
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "polite.md"
 REDIS_URL = os.environ.get("NEWSRADAR_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -64,35 +67,64 @@ def not_fetched_once(outlets: SampleOutlets, published: dict[str, bool]) -> int:
     return sum(1 for url in published if counts.get(url, 0) != 1)
 
 
+class TimedOutlets(SyntheticOutlets):
+    """Synthetic outlets (one loopback host each) that also note when each request came."""
+
+    def __init__(self, count: int, articles: int) -> None:
+        super().__init__(count, articles)
+        self.times: list[float] = []
+
+    def _count(self, kind: str) -> None:
+        super()._count(kind)
+        self.times.append(time.monotonic())
+
+    def span(self) -> float:
+        return max(self.times) - min(self.times) if self.times else 0.0
+
+
 def one_round(mode: str, args: argparse.Namespace) -> Round:
     server = require_server()
     database_url = create_database(server, prefix="newsradar_bench")
     prefix = f"newsradar-bench-{uuid.uuid4().hex[:10]}"
-    with tempfile.TemporaryDirectory() as root, SampleOutlets() as outlets:
-        workspace = Workspace(Path(root), database_override=database_url)
-        workspace.write_config(
-            outlets.outlets_config(),
-            [{"id": "watch", "title": "Watch", "query": KEYWORD, "chats": CHATS}],
-            crawl={"per_host_concurrency": 2, "download_delay": args.delay},
-        )
-        published = publish_articles(outlets, args.articles)
-        limit = RateLimit(args.limit).install(outlets)
+    crawl = {"per_host_concurrency": 2, "download_delay": args.delay}
+    watchlists = [{"id": "watch", "title": "Watch", "query": KEYWORD, "chats": CHATS}]
+    with contextlib.ExitStack() as stack:
+        workspace = Workspace(Path(stack.enter_context(tempfile.TemporaryDirectory())))
+        workspace.database_override = database_url
+        if args.outlets:
+            many = stack.enter_context(TimedOutlets(args.outlets, args.per_outlet))
+            workspace.write_config(many.outlets_config(), watchlists, crawl=crawl)
+            expected = {url for url, _ in many.article_pages()}
+        else:
+            outlets = stack.enter_context(SampleOutlets())
+            workspace.write_config(outlets.outlets_config(), watchlists, crawl=crawl)
+            published = publish_articles(outlets, args.articles)
+            expected = set(published)
+            limit = RateLimit(args.limit).install(outlets)
         db = Database(database_url)
         try:
-            if mode == "run-once":
-                started = time.monotonic()
-                done = workspace.run("run-once", timeout=600)
-                wall = time.monotonic() - started
-                if done.returncode != 0:
-                    raise RuntimeError(f"run-once failed: {done.stderr[-2000:]}")
-            else:
-                wall = cluster_round(workspace, db, prefix, set(published))
+            wall = crawl_once(mode, workspace, db, prefix, expected)
         finally:
             db.close()
             clear(REDIS_URL, prefix)
             drop_database(server, database_url)
+        if args.outlets:
+            fetched = many.take_counts().get("article", 0)
+            return Round(many.span(), wall, 0, abs(fetched - len(expected)))
         refused = sum(limit.refused.values())
         return Round(limit.span(), wall, refused, not_fetched_once(outlets, published))
+
+
+def crawl_once(
+    mode: str, workspace: Workspace, db: Database, prefix: str, expected: set[str]
+) -> float:
+    if mode != "run-once":
+        return cluster_round(workspace, db, prefix, expected)
+    started = time.monotonic()
+    done = workspace.run("run-once", timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"run-once failed: {done.stderr[-2000:]}")
+    return time.monotonic() - started
 
 
 def cluster_round(workspace: Workspace, db: Database, prefix: str, expected: set[str]) -> float:
@@ -119,6 +151,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--delay", type=float, default=0.5, help="crawl.download_delay")
     parser.add_argument("--limit", type=float, default=0.4, help="the outlets' own limit")
+    parser.add_argument(
+        "--outlets", type=int, default=0, help="this many synthetic outlets instead (no 429s)"
+    )
+    parser.add_argument("--per-outlet", type=int, default=8, help="articles per synthetic outlet")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
 
@@ -153,19 +189,26 @@ def main() -> None:
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
         f"({os.cpu_count()} cores, load average before: {load}), Python "
         f"{platform.python_version()}.\n\n`{command.strip()}`\n\n"
-        f"{args.articles} new articles per round on two of the three sample outlets, "
-        f"crawl.download_delay {args.delay} s, per_host_concurrency 2, the outlets answering 429 "
-        f"to a request sooner than {args.limit} s after the previous one to the same host.\n"
+        + (
+            f"{args.outlets} synthetic outlets (one loopback host each) with {args.per_outlet} "
+            "articles each, no rate limit of their own"
+            if args.outlets
+            else f"{args.articles} new articles per round on two of the three sample outlets, "
+            f"the outlets answering 429 to a request sooner than {args.limit} s after the "
+            "previous one to the same host"
+        )
+        + f"; crawl.download_delay {args.delay} s, per_host_concurrency 2.\n"
     )
     print(table)
     table += "\n\n" + READING
+    results = RESULTS.with_name("polite-outlets.md") if args.outlets else RESULTS
     if not args.no_write:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(
+        results.parent.mkdir(parents=True, exist_ok=True)
+        results.write_text(
             "# Politeness-bound crawls: run-once against two workers sharing one budget per host"
             f"\n\n{header}\n{table}\n"
         )
-        print(f"written to {RESULTS}")
+        print(f"written to {results}")
 
 
 if __name__ == "__main__":
