@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
-from collections.abc import Iterator
 
 import pytest
 import redis
 from scrapy import Request
 
 from crawler.frontier_dupefilter import ExpiringDupeFilter
-from crawler.frontier_queue import Keys, clear
-from tests.scenarios.test_scale import HOW_TO_START_REDIS, REDIS_ENV, _reachable
+from crawler.frontier_queue import Keys
 
 
 @pytest.fixture
-def server() -> Iterator[redis.Redis]:
-    url = os.environ.get(REDIS_ENV) or "redis://127.0.0.1:6379/0"
-    if not _reachable(url):
-        pytest.skip(HOW_TO_START_REDIS)
-    yield redis.Redis.from_url(url)
+def server(redis_url: str) -> redis.Redis:
+    return redis.Redis.from_url(redis_url)
 
 
 @pytest.fixture
-def keys(server: redis.Redis) -> Iterator[Keys]:
-    keys = Keys(f"newsradar-test-{uuid.uuid4().hex[:10]}")
-    yield keys
-    clear(server, keys.prefix)
+def keys(server: redis.Redis, prefix: str) -> Keys:
+    return Keys(prefix)
 
 
 def test_a_url_is_seen_once_then_forgotten_after_the_ttl(server: redis.Redis, keys: Keys) -> None:

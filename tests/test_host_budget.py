@@ -4,31 +4,18 @@ two workers."""
 from __future__ import annotations
 
 import itertools
-import os
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import redis
 
-from crawler.frontier_queue import clear
 from crawler.host_budget import MAX_CRAWL_DELAY, HostBudget, Policy
-from tests.scenarios.test_scale import HOW_TO_START_REDIS, REDIS_ENV, _reachable
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    url = os.environ.get(REDIS_ENV) or "redis://127.0.0.1:6379/0"
-    if not _reachable(url):
-        pytest.skip(HOW_TO_START_REDIS)
-    name = f"newsradar-test-{uuid.uuid4().hex[:10]}"
-    yield name
-    clear(url, name)
+from tests.support.redis_frontier import configured_redis_url
 
 
 def workers(prefix: str, policy: Policy, count: int = 2) -> list[HostBudget]:
-    url = os.environ.get(REDIS_ENV) or "redis://127.0.0.1:6379/0"
+    url = configured_redis_url()
     return [HostBudget(redis.Redis.from_url(url), prefix, policy) for _ in range(count)]
 
 

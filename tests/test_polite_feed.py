@@ -5,30 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import time
-import uuid
-from collections.abc import Iterator
 
-import pytest
 import redis
 from scrapy import Request
 
-from crawler.frontier_queue import clear
 from crawler.host_budget import HostBudget, Policy
 from crawler.polite_feed import SLOT_META, HostTurns, PoliteFeed, RedisThread, host_of
-from tests.scenarios.test_scale import HOW_TO_START_REDIS, REDIS_ENV, _reachable
+from tests.support.redis_frontier import configured_redis_url
 
-URL = os.environ.get(REDIS_ENV) or "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    if not _reachable(URL):
-        pytest.skip(HOW_TO_START_REDIS)
-    name = f"newsradar-test-{uuid.uuid4().hex[:10]}"
-    yield name
-    clear(URL, name)
+URL = configured_redis_url()
 
 
 class Frontier:

@@ -4,10 +4,7 @@ learns (Retry-After, Crawl-delay) holds every worker's slots, and leases come ba
 from __future__ import annotations
 
 import asyncio
-import os
 import time
-import uuid
-from collections.abc import Iterator
 
 import pytest
 import redis
@@ -16,24 +13,14 @@ from scrapy.http import HtmlResponse
 from scrapy.robotstxt import ProtegoRobotParser
 
 from crawler.crawl_context import CrawlContext
-from crawler.frontier_queue import clear
 from crawler.host_budget import HostBudget, Policy
 from crawler.middlewares.shared_host_budget import SharedHostBudgetMiddleware
 from crawler.polite_feed import SLOT_META
-from tests.scenarios.test_scale import HOW_TO_START_REDIS, REDIS_ENV, _reachable
 from tests.support.component_crawler import crawler_with
+from tests.support.redis_frontier import configured_redis_url
 
-URL = os.environ.get(REDIS_ENV) or "redis://127.0.0.1:6379/0"
+URL = configured_redis_url()
 POLICY = Policy(delay=0.2, concurrency=2, lease=10, max_wait=600)
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    if not _reachable(URL):
-        pytest.skip(HOW_TO_START_REDIS)
-    name = f"newsradar-test-{uuid.uuid4().hex[:10]}"
-    yield name
-    clear(URL, name)
 
 
 def middleware(prefix: str) -> SharedHostBudgetMiddleware:

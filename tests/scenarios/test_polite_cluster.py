@@ -14,7 +14,7 @@ import redis
 
 from newsradar.database import Database
 from newsradar.demo.server import SampleOutlets
-from tests.scenarios.test_scale import check_stored_and_alerted_once, prefix, redis_url  # noqa: F401
+from tests.scenarios.test_scale import check_stored_and_alerted_once
 from tests.support.rate_limit import RateLimit
 from tests.support.worker_cluster import (
     CHATS,
@@ -33,8 +33,8 @@ LIMIT = 0.35  # seconds: the outlets' own limit (under the delay: timing on a bu
 def test_two_workers_share_one_budget_per_host_and_get_no_429(
     workspace: Workspace,
     pg_url: str,
-    redis_url: str,  # noqa: F811
-    prefix: str,  # noqa: F811
+    redis_url: str,
+    prefix: str,
     sample_outlets: SampleOutlets,
 ) -> None:
     workspace.database_override = pg_url
@@ -82,8 +82,8 @@ def victim_holds_a_lease(server: redis.Redis, pattern: str, pid: int) -> bool:
 def test_a_worker_killed_holding_a_host_blocks_it_no_longer_than_the_lease(
     workspace: Workspace,
     pg_url: str,
-    redis_url: str,  # noqa: F811
-    prefix: str,  # noqa: F811
+    redis_url: str,
+    prefix: str,
     sample_outlets: SampleOutlets,
 ) -> None:
     """One lease per host: a worker killed while it holds one leaves it to expire (LEASE)."""

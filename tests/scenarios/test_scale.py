@@ -9,22 +9,20 @@ PostgreSQL (see tests/support/pg.py) are not reachable.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 from sqlalchemy import select
 
-from crawler.frontier_queue import Keys, clear
+from crawler.frontier_queue import Keys
 from newsradar.database import Article, Database, MatchRow, OutboxRow
 from newsradar.demo.server import SampleOutlets
+from tests.support.redis_frontier import reachable
 from tests.support.worker_cluster import (
     CHATS,
     KEYWORD,
@@ -35,35 +33,7 @@ from tests.support.worker_cluster import (
 )
 from tests.support.workspace import Workspace
 
-REDIS_ENV = "NEWSRADAR_TEST_REDIS_URL"
-HOW_TO_START_REDIS = (
-    "Redis is not reachable at 127.0.0.1:6379. Start one, e.g. `docker run -d -p 6379:6379 "
-    f"redis:7` or `redis-server --daemonize yes`, or point ${REDIS_ENV} at a redis:// URL."
-)
 ARTICLES = 240
-
-
-def _reachable(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get(REDIS_ENV) or "redis://127.0.0.1:6379/0"
-    if not _reachable(url):
-        pytest.skip(HOW_TO_START_REDIS)
-    return url
-
-
-@pytest.fixture
-def prefix(redis_url: str) -> Iterator[str]:
-    """A frontier of this test's own; deleted afterwards."""
-    name = f"newsradar-test-{uuid.uuid4().hex[:10]}"
-    yield name
-    clear(redis_url, name)
 
 
 def check_stored_and_alerted_once(
@@ -213,7 +183,7 @@ class PrivateRedis:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        while not _reachable(self.url):
+        while not reachable(self.url):
             if time.monotonic() > deadline:
                 raise RuntimeError("private redis-server did not start")
             time.sleep(0.05)
