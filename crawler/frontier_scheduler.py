@@ -191,7 +191,7 @@ class LeasedScheduler(Scheduler):
         """Queue it on the frontier, on the Redis thread (the loop does not wait): a URL already
         seen is dropped there. A retry or redirect replaces the entry it came from."""
         old = self.held.pop(request.meta.get(FRONTIER_ID, ""), None)
-        request.meta.pop(SLOT_META, None)  # a retry takes a slot of its own
+        self._release_slot(request)  # a retry takes a slot of its own
         request.meta[FRONTIER_ID] = uuid.uuid4().hex
         data = self.queue._encode_request(request)
         self.redis_thread.submit(self._enqueue, request, data, self.turns.score(request), old)
@@ -256,8 +256,15 @@ class LeasedScheduler(Scheduler):
         data = self.held.pop(request.meta.get(FRONTIER_ID, ""), None)
         if data is not None:
             self._ack(data)
+        self._release_slot(request)
         if retry_later and not request.dont_filter:
             self.forget(request)
+
+    def _release_slot(self, request: Request) -> None:
+        """Give back the request's lease if the downloader did not (it never got the request)."""
+        slot = request.meta.pop(SLOT_META, None)
+        if slot is not None and self.feed is not None:
+            self.feed.release(slot[0], slot[1])
 
     def forget(self, request: Request) -> None:
         """Drop the request's URL (and the URLs it was redirected from) from the dupefilter."""
