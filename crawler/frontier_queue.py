@@ -30,7 +30,8 @@ class Keys:
     def __init__(self, prefix: str = DEFAULT_PREFIX) -> None:
         self.prefix = prefix
         self.queue = f"{prefix}:requests"
-        self.dupefilter = f"{prefix}:dupefilter"
+        self.dupefilter = f"{prefix}:dupefilter"  # earlier versions' set: obeyed, expiring
+        self.seen = f"{prefix}:seen"  # URLs queued, by when (crawler.frontier_dupefilter)
         self.workers = f"{prefix}:workers"
 
     def inflight(self, worker: str) -> str:
@@ -60,15 +61,19 @@ def frontier_settings(
     keys = Keys(prefix)
     return {
         "SCHEDULER": "crawler.frontier_scheduler.LeasedScheduler",
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "DUPEFILTER_CLASS": "crawler.frontier_dupefilter.ExpiringDupeFilter",
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
         "SCHEDULER_QUEUE_KEY": keys.queue,
-        "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
+        "SCHEDULER_DUPEFILTER_KEY": keys.seen,
         "SCHEDULER_PERSIST": True,  # the frontier outlives any one worker
         "REDIS_URL": redis_url,
         "REDIS_PARAMS": {"socket_connect_timeout": 2, "socket_timeout": 5},
         "FRONTIER_PREFIX": prefix,
         "FRONTIER_LEASE": lease,
+        # One budget per host for the whole cluster (crawler.host_budget) instead of each
+        # process's own delay and throttle, which would multiply with the number of workers.
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
         # The frontier counts a page done when its item leaves the pipelines: stored by then.
         "NEWSRADAR_STORE_HOLD": True,
     }
@@ -111,7 +116,7 @@ def frontier_counts(redis_url: str | redis.Redis, prefix: str = DEFAULT_PREFIX) 
     return {
         "queued": int(server.zcard(keys.queue)),
         "in_flight": int(inflight),
-        "seen": int(server.scard(keys.dupefilter)),
+        "seen": int(server.zcard(keys.seen)) + int(server.scard(keys.dupefilter)),
         "workers": int(server.scard(keys.workers)),
     }
 

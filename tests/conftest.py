@@ -11,7 +11,7 @@ import pytest
 from newsradar.demo.server import SampleOutlets
 from tests.support.fixtures import TEST_BOT_TOKEN, bot_api  # noqa: F401  (fixture)
 from tests.support.pg import pg_url  # noqa: F401  (fixture)
-from tests.support.worker_cluster import prefix, redis_url  # noqa: F401  (fixtures)
+from tests.support.redis_frontier import prefix, redis_url  # noqa: F401  (fixtures)
 from tests.support.workspace import Workspace
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"

@@ -82,6 +82,10 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
             # Scrapy's downloader-aware order, without its look at every waiting host per request.
             "SCHEDULER_PRIORITY_QUEUE": "crawler.host_queue.IdleHostFirstQueue",
             "DOWNLOAD_DELAY": crawl.download_delay,
+            # On a shared frontier these are one budget per host for every worker (host_budget).
+            "HOST_DELAY": crawl.download_delay,
+            "HOST_CONCURRENCY": crawl.per_host_concurrency,
+            "FRONTIER_SEEN_TTL": crawl.seen_url_window.total_seconds(),
             "AUTOTHROTTLE_ENABLED": True,
             "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.1),
             "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
@@ -121,6 +125,8 @@ def scrapy_settings(config: Config, log_level: str) -> Settings:
                 # Retries that honour a long Retry-After by leaving the page for a later run.
                 "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
                 "crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
+                # Last before the wire: on a shared frontier, each host's slot for every worker.
+                "crawler.middlewares.shared_host_budget.SharedHostBudgetMiddleware": 990,
             },
             # Articles per transaction, and the longest the first of them waits for the rest
             # (see StorePipeline).

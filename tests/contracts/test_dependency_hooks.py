@@ -110,6 +110,11 @@ HEARTBEAT = Hook(
     "ExecutionEngine._SLOT_HEARTBEAT_INTERVAL",
     f"{FRONTIER} sets it to poll the shared frontier",
 )
+NEXTCALL = Hook(
+    "scrapy",
+    "ExecutionEngine._slot.nextcall.schedule()",
+    f"{FRONTIER} wakes the engine with it the moment a host's slot comes due",
+)
 PQUEUES = Hook(
     "scrapy",
     "DownloaderAwarePriorityQueue.pqueues",
@@ -433,6 +438,19 @@ def test_engine_polls_an_idle_spider_at_the_interval_the_scheduler_sets() -> Non
     polls = json.loads(result.stdout.strip().splitlines()[-1])
     assert polls["idle"] >= 5 and polls["seconds"] < 2, HEARTBEAT.broken(
         f"set to 0.05 s is not how often the engine looks at an idle spider ({polls})"
+    )
+
+
+@NEXTCALL
+def test_engine_slot_nextcall_schedules_the_next_request() -> None:
+    from scrapy.core.engine import _Slot
+    from scrapy.utils.reactor import CallLaterOnce
+
+    assert "nextcall" in inspect.signature(_Slot.__init__).parameters, NEXTCALL.broken("is gone")
+    assert callable(getattr(CallLaterOnce, "schedule", None)), NEXTCALL.broken("cannot schedule")
+    source = inspect.getsource(ExecutionEngine)
+    assert "CallLaterOnce(self._start_scheduled_requests)" in source, NEXTCALL.broken(
+        "no longer starts the scheduled requests"
     )
 
 

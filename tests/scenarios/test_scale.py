@@ -22,12 +22,12 @@ from sqlalchemy import select
 from crawler.frontier_queue import Keys
 from newsradar.database import Article, Database, MatchRow, OutboxRow
 from newsradar.demo.server import SampleOutlets
+from tests.support.redis_frontier import reachable
 from tests.support.worker_cluster import (
     CHATS,
     KEYWORD,
     Cluster,
     publish_articles,
-    reachable,
     stored_urls,
     wait_until_done,
 )

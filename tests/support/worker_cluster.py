@@ -3,20 +3,16 @@ process and `newsradar worker` processes on one Redis frontier, and waiting unti
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-import redis
 from sqlalchemy import func, select
 
-from crawler.frontier_queue import clear, frontier_counts
+from crawler.frontier_queue import frontier_counts
 from newsradar.database import Article, Database
 from newsradar.demo.content import SampleArticle
 from newsradar.demo.server import SampleOutlets
@@ -25,36 +21,6 @@ from tests.support.workspace import NEWSRADAR, Workspace
 KEYWORD = "Zorvath"  # in every third article, and nowhere in the bundled samples
 CHATS = [501, 502]
 LEASE = 4.0  # seconds: a killed worker's requests are handed on soon after
-
-
-REDIS_ENV = "NEWSRADAR_TEST_REDIS_URL"
-HOW_TO_START_REDIS = (
-    "Redis is not reachable at 127.0.0.1:6379. Start one, e.g. `docker run -d -p 6379:6379 "
-    f"redis:7` or `redis-server --daemonize yes`, or point ${REDIS_ENV} at a redis:// URL."
-)
-
-
-def reachable(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get(REDIS_ENV) or "redis://127.0.0.1:6379/0"
-    if not reachable(url):
-        pytest.skip(HOW_TO_START_REDIS)
-    return url
-
-
-@pytest.fixture
-def prefix(redis_url: str) -> Iterator[str]:
-    """A frontier of this test's own; deleted afterwards."""
-    name = f"newsradar-test-{uuid.uuid4().hex[:10]}"
-    yield name
-    clear(redis_url, name)
 
 
 # ----- the outlets ------------------------------------------------------------------------------
