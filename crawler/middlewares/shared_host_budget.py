@@ -39,7 +39,9 @@ class SharedHostBudgetMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         if not settings.get("FRONTIER_PREFIX"):
-            raise NotConfigured("no shared frontier: Scrapy's per-host limits apply")
+            # Said without a reason, as Scrapy's own optional components do: a run with no shared
+            # frontier is the ordinary case (Scrapy's per-host limits apply), not a warning.
+            raise NotConfigured
         self.budget = HostBudget(
             connect(settings["REDIS_URL"]), settings["FRONTIER_PREFIX"], host_policy(settings)
         )
