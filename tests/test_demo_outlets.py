@@ -68,14 +68,29 @@ def test_wp_atom_feed_and_sitemaps(outlets):
 
     index = etree.fromstring(fetch(config["sitemaps"][0]))
     children = index.xpath("//sm:sitemap/sm:loc/text()", namespaces=SITEMAP_NS)
-    assert len(children) == 2
-    found: set[str] = set()
+    listed: dict[str, set[str]] = {}
     for child in children:
         urlset = etree.fromstring(fetch(child))
-        found |= set(urlset.xpath("//sm:url/sm:loc/text()", namespaces=SITEMAP_NS))
+        listed[urlsplit(child).path] = set(
+            urlset.xpath("//sm:url/sm:loc/text()", namespaces=SITEMAP_NS)
+        )
         dates = urlset.xpath("//news:publication_date/text()", namespaces=NEWS_NS)
         assert all(datetime.fromisoformat(d).tzinfo is not None for d in dates)
-    assert found == wp_urls
+    # As a real WordPress site: posts, pages, categories, tags and authors, and the news sitemap.
+    assert list(listed) == [
+        "/post-sitemap.xml",
+        "/page-sitemap.xml",
+        "/category-sitemap.xml",
+        "/post_tag-sitemap.xml",
+        "/author-sitemap.xml",
+        "/news-sitemap.xml",
+    ]
+    assert listed.pop("/post-sitemap.xml") == listed.pop("/news-sitemap.xml") == wp_urls
+    site_pages = set().union(*listed.values())
+    assert not site_pages & wp_urls
+    kinds = {urlsplit(u).path.strip("/").split("/")[0] for u in site_pages}
+    assert kinds == {"", "about", "contact", "privacy-policy", "category", "tag", "author"}
+    assert all(b"<h1" in fetch(u) or b"<a" in fetch(u) for u in site_pages)  # served, not 404
     robots = fetch(config["feeds"][0].replace("/feed/atom/", "/robots.txt")).decode()
     assert f"Sitemap: {config['sitemaps'][0]}" in robots
 
