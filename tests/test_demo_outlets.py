@@ -95,6 +95,25 @@ def test_wp_atom_feed_and_sitemaps(outlets):
     assert f"Sitemap: {config['sitemaps'][0]}" in robots
 
 
+def test_statecraft_with_rebelmouse_post_ids():
+    """The option the onboarding scenario uses: `/slug-2661234567` posts, as on real RebelMouse
+    sites, in the feed, the listing page and the configured pattern."""
+    with SampleOutlets(now=NOW, rebelmouse_ids=True) as outlets:
+        config = {c["id"]: c for c in outlets.outlets_config()}["statecraft"]
+        base = outlets.sites["statecraft"].base_url
+        feed = feedparser.parse(fetch(config["feeds"][0]))
+        posts = {outlets.article_url(a) for a in SAMPLE_ARTICLES if a.outlet == "statecraft"}
+        assert {e.link for e in feed.entries} == posts
+        assert all(re.fullmatch(re.escape(base) + r"/[a-z0-9-]+-\d{10}", url) for url in posts)
+        pattern = re.compile(config["article_url_pattern"])
+        home = links(base + "/")
+        assert posts <= {u for u in home if pattern.search(u)}
+        assert not {u for u in home if pattern.search(u) and ("/tag/" in u or "/author/" in u)}
+        first = SAMPLE_ARTICLES[0]
+        assert first.title in fetch(outlets.article_url(first)).decode()
+        assert outlets.requests("statecraft")["/feeds/feed.rss"] == 1
+
+
 def test_listing_pages_link_articles_and_distractors(outlets):
     config = {c["id"]: c for c in outlets.outlets_config()}
     statecraft = outlets.sites["statecraft"]

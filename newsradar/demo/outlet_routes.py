@@ -166,6 +166,7 @@ class OutletSpec:
     sitemaps: tuple[str, ...]
     listing_pages: tuple[str, ...]
     article_url_pattern: str
+    id_url_pattern: str | None = None  # with its posts at `/slug-2661234567` (RebelMouse's)
 
 
 OUTLET_SPECS: dict[str, OutletSpec] = {
@@ -173,6 +174,7 @@ OUTLET_SPECS: dict[str, OutletSpec] = {
         statecraft.SITE_NAME, "127.0.0.1", STATECRAFT_ARTICLES, _statecraft_route,
         feeds=("/feeds/feed.rss",), sitemaps=(), listing_pages=("/",),
         article_url_pattern=r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$|/qiosk/[a-z0-9-]+/$",
+        id_url_pattern=r"/[a-z0-9-]+-\d{10}$|/qiosk/[a-z0-9-]+/$",
     ),
     "wp": OutletSpec(
         wordpress.SITE_NAME, "127.0.0.2", WP_ARTICLES, _wp_route,
