@@ -24,7 +24,7 @@ EXIT_IO = 74  # the database cannot be written: read-only or disk full
 EXIT_TEMPFAIL = 75  # try again later: another run in progress, or the database locked
 # run-once: Telegram refused the bot token (unknown or revoked); everything else was done.
 EXIT_TOKEN_REFUSED = 78
-EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT) before the command was running: 128 + SIGINT
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); serve and worker, once running, stop cleanly
 
 # What SQLite and PostgreSQL say, lower-cased, for each failure.
 READ_ONLY = (
