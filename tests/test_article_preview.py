@@ -14,8 +14,8 @@ from newsradar.demo.statecraft import Placed
 from newsradar.onboarding.article_preview import (
     FIRST_LINE_CHARS,
     Sample,
-    _extract,
     sample_lines,
+    sample_of,
     sample_warnings,
 )
 from tests.support import hostile
@@ -34,7 +34,7 @@ def test_a_wordpress_article_shows_title_date_first_line_and_length() -> None:
     published = datetime(2024, 1, 5, 9, 30, tzinfo=UTC)
     html = wordpress.article_page(Placed(article, URL, published), [])
 
-    sample = _extract(_page(html), OUTLET, None)
+    sample = sample_of(_page(html), OUTLET, None)
 
     assert sample.error is None
     assert sample.title == article.title and sample.published == published
@@ -50,12 +50,12 @@ def test_undated_short_failed_and_binary_pages_are_warned_about() -> None:
     short = hostile.article_html("Short", ["A teaser of a story that goes on elsewhere " * 3])
     undated = short.replace("article:published_time", "nothing")
     samples = [
-        _extract(_page(undated, "https://outlet.example/post/story"), OUTLET, None),
-        _extract(
+        sample_of(_page(undated, "https://outlet.example/post/story"), OUTLET, None),
+        sample_of(
             Fetched(URL, URL, 200, hostile.random_bytes(5000), "application/pdf"), OUTLET, None
         ),
-        _extract(Fetched(URL, status=404, error="HTTP 404"), OUTLET, None),
-        _extract(_page("<html><body><nav>Home</nav></body></html>"), OUTLET, None),
+        sample_of(Fetched(URL, status=404, error="HTTP 404"), OUTLET, None),
+        sample_of(_page("<html><body><nav>Home</nav></body></html>"), OUTLET, None),
     ]
 
     assert samples[0].published is None and samples[0].length < 500

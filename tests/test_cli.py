@@ -13,9 +13,10 @@ import pytest
 
 from newsradar.database import Database, OutletHealth
 from newsradar.processes.cli import main
-from newsradar.processes.exit_codes import EXIT_CONFIG, EXIT_NOINPUT
+from newsradar.processes.exit_codes import EXIT_CONFIG, EXIT_DATAERR, EXIT_NOINPUT
 from tests.support.config_files import OUTLETS
 from tests.support.logging_state import logging_restored
+from tests.support.newer_schema import NEWER_REVISION, newer_database
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +72,19 @@ def test_readers_refuse_a_database_that_does_not_exist(
     assert line.startswith(f"newsradar: no database at {tmp_path / 'newsradar.db'}")
     assert line.endswith(f"(exit {EXIT_NOINPUT})")
     assert not (tmp_path / "newsradar.db").exists()
+
+
+@pytest.mark.parametrize("argv", [["status"], ["backtest", "--query", "Iraq"], ["run-once"]])
+def test_a_database_of_a_newer_version_is_one_line_saying_to_upgrade(
+    config_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    newer_database(tmp_path / "newsradar.db")
+
+    assert main(argv) == EXIT_DATAERR
+
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "made by a newer newsradar" in line and NEWER_REVISION in line
+    assert "upgrade newsradar" in line and line.endswith(f"(exit {EXIT_DATAERR})")
 
 
 def test_status_says_the_zone_of_its_times(

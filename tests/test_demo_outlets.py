@@ -68,16 +68,50 @@ def test_wp_atom_feed_and_sitemaps(outlets):
 
     index = etree.fromstring(fetch(config["sitemaps"][0]))
     children = index.xpath("//sm:sitemap/sm:loc/text()", namespaces=SITEMAP_NS)
-    assert len(children) == 2
-    found: set[str] = set()
+    listed: dict[str, set[str]] = {}
     for child in children:
         urlset = etree.fromstring(fetch(child))
-        found |= set(urlset.xpath("//sm:url/sm:loc/text()", namespaces=SITEMAP_NS))
+        listed[urlsplit(child).path] = set(
+            urlset.xpath("//sm:url/sm:loc/text()", namespaces=SITEMAP_NS)
+        )
         dates = urlset.xpath("//news:publication_date/text()", namespaces=NEWS_NS)
         assert all(datetime.fromisoformat(d).tzinfo is not None for d in dates)
-    assert found == wp_urls
+    # As a real WordPress site: posts, pages, categories, tags and authors, and the news sitemap.
+    assert list(listed) == [
+        "/post-sitemap.xml",
+        "/page-sitemap.xml",
+        "/category-sitemap.xml",
+        "/post_tag-sitemap.xml",
+        "/author-sitemap.xml",
+        "/news-sitemap.xml",
+    ]
+    assert listed.pop("/post-sitemap.xml") == listed.pop("/news-sitemap.xml") == wp_urls
+    site_pages = set().union(*listed.values())
+    assert not site_pages & wp_urls
+    kinds = {urlsplit(u).path.strip("/").split("/")[0] for u in site_pages}
+    assert kinds == {"", "about", "contact", "privacy-policy", "category", "tag", "author"}
+    assert all(b"<h1" in fetch(u) or b"<a" in fetch(u) for u in site_pages)  # served, not 404
     robots = fetch(config["feeds"][0].replace("/feed/atom/", "/robots.txt")).decode()
     assert f"Sitemap: {config['sitemaps'][0]}" in robots
+
+
+def test_statecraft_with_rebelmouse_post_ids():
+    """The option the onboarding scenario uses: `/slug-2661234567` posts, as on real RebelMouse
+    sites, in the feed, the listing page and the configured pattern."""
+    with SampleOutlets(now=NOW, rebelmouse_ids=True) as outlets:
+        config = {c["id"]: c for c in outlets.outlets_config()}["statecraft"]
+        base = outlets.sites["statecraft"].base_url
+        feed = feedparser.parse(fetch(config["feeds"][0]))
+        posts = {outlets.article_url(a) for a in SAMPLE_ARTICLES if a.outlet == "statecraft"}
+        assert {e.link for e in feed.entries} == posts
+        assert all(re.fullmatch(re.escape(base) + r"/[a-z0-9-]+-\d{10}", url) for url in posts)
+        pattern = re.compile(config["article_url_pattern"])
+        home = links(base + "/")
+        assert posts <= {u for u in home if pattern.search(u)}
+        assert not {u for u in home if pattern.search(u) and ("/tag/" in u or "/author/" in u)}
+        first = SAMPLE_ARTICLES[0]
+        assert first.title in fetch(outlets.article_url(first)).decode()
+        assert outlets.requests("statecraft")["/feeds/feed.rss"] == 1
 
 
 def test_listing_pages_link_articles_and_distractors(outlets):

@@ -20,7 +20,13 @@ from newsradar.database.engine import (
     make_engine,
     schema_revision,
 )
-from newsradar.processes.exit_codes import EXIT_NOINPUT, known_failure
+from newsradar.processes.exit_codes import (
+    EXIT_DATAERR,
+    EXIT_NOINPUT,
+    NewerDatabase,
+    known_failure,
+)
+from tests.support.newer_schema import NEWER_REVISION, newer_database
 
 
 def test_a_reader_never_creates_a_database(tmp_path: Path) -> None:
@@ -73,6 +79,25 @@ def test_a_reader_brings_an_older_schema_up_to_date_first(tmp_path: Path) -> Non
     reader = Database(url, read_only=True)
     assert schema_revision(reader.engine) == head_revision()
     reader.close()
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_database_of_a_newer_version_is_refused_untouched(
+    tmp_path: Path, read_only: bool
+) -> None:
+    where = tmp_path / "n.db"
+    url = newer_database(where)
+    before = where.read_bytes()
+
+    with pytest.raises(NewerDatabase) as caught:
+        Database(url, read_only=read_only)
+
+    line = str(caught.value)
+    assert "\n" not in line and NEWER_REVISION in line and str(where) in line
+    assert "made by a newer newsradar" in line and "upgrade newsradar" in line
+    failure = known_failure(caught.value)
+    assert failure is not None and failure.code == EXIT_DATAERR
+    assert where.read_bytes() == before
 
 
 def test_a_reader_on_postgresql_is_refused_writes(pg_url: str) -> None:

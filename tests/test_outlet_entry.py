@@ -97,6 +97,43 @@ def test_duplicate_id_or_url_refused_in_one_line() -> None:
     check_new(ENTRY, "https://www.policyforum.org/", config.outlets)  # a new one passes
 
 
+@pytest.mark.parametrize(
+    "home",
+    [
+        "http://responsiblestatecraft.org",
+        "https://www.responsiblestatecraft.org/",
+        "HTTPS://WWW.ResponsibleStatecraft.org:443",
+        "http://responsiblestatecraft.org:80/?utm_source=newsletter",
+    ],
+)
+def test_a_home_page_written_another_way_is_the_configured_outlet(home: str) -> None:
+    """Scheme, `www.`, host case, default port, trailing slash and tracking parameters aside,
+    it is the page `responsible-statecraft` lists as https://responsiblestatecraft.org/."""
+    config = load_config(SHIPPED)
+    entry = {**ENTRY, "feeds": [], "listing_pages": []}
+
+    with pytest.raises(EntryRefused) as error:
+        check_new(entry, home, config.outlets)
+
+    line = str(error.value)
+    assert "\n" not in line and "outlet 'responsible-statecraft'" in line
+    assert "as https://responsiblestatecraft.org/;" in line
+
+
+def test_another_page_or_port_of_a_configured_host_is_a_new_outlet() -> None:
+    config = load_config(SHIPPED)
+    entry = {**ENTRY, "feeds": [], "listing_pages": []}
+    for home in (
+        "https://responsiblestatecraft.org/newsletter/",
+        "https://responsiblestatecraft.org:8443/",
+        "https://staff.responsiblestatecraft.org/",
+    ):
+        check_new(entry, home, config.outlets)
+    feed_elsewhere = {**entry, "feeds": ["http://www.warontherocks.com/feed"]}
+    with pytest.raises(EntryRefused, match="outlet 'war-on-the-rocks'"):
+        check_new(feed_elsewhere, "https://www.policyforum.org/", config.outlets)
+
+
 def test_printed_entry_is_valid_yaml_with_the_pattern_quoted() -> None:
     text = entry_yaml(ENTRY)
     assert "article_url_pattern: '^https?://[^/]+/post/[^/]+/?$'" in text

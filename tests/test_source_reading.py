@@ -1,5 +1,5 @@
-"""What one fetched sitemap adds to its source's listing: its pages, its children, whether it
-is a news sitemap, and a gzip bomb cut at the page size limit."""
+"""What one fetched sitemap lists: its pages, its children (those holding articles first),
+whether it is a news sitemap, and a gzip bomb cut at the page size limit."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from crawler.spiders.fetch_spider import Fetched
 from newsradar.demo import feeds
 from newsradar.demo.content import WP_ARTICLES
 from newsradar.demo.statecraft import Placed
-from newsradar.onboarding.source_reading import SourceListing, _preferred, _sitemap
+from newsradar.onboarding.source_reading import read_sitemap
 from tests.support import hostile
 
 BASE = "https://outlet.example"
@@ -26,43 +26,43 @@ def _answer(body: bytes, status: int = 200) -> Fetched:
 
 
 def test_a_news_sitemap_adds_dated_pages() -> None:
-    listing = SourceListing("sitemap", f"{BASE}/sitemap.xml")
     body = feeds.news_sitemap("Outlet", PLACED).encode()
 
-    children, news = _sitemap(_answer(body), listing, MAX_BYTES, is_top=True)
+    read = read_sitemap(_answer(body), MAX_BYTES)
 
-    assert children == [] and news
-    assert listing.urls == [p.url for p in PLACED]
-    assert all(c.published is not None for c in listing.candidates)
+    assert read.children == [] and read.news and read.error is None
+    assert [c.url for c in read.candidates] == [p.url for p in PLACED]
+    assert all(c.published is not None for c in read.candidates)
 
 
-def test_an_index_gives_its_children_and_is_not_news() -> None:
-    listing = SourceListing("sitemap", f"{BASE}/sitemap.xml")
-    body = feeds.sitemap_index([f"{BASE}/page-sitemap.xml", f"{BASE}/news-sitemap.xml"], "x")
+def test_an_index_gives_its_children_articles_first_and_is_not_news() -> None:
+    children = [f"{BASE}/{name}-sitemap.xml" for name in ("page", "author", "news", "post")]
+    body = feeds.sitemap_index(children, "2024-01-05T00:00:00Z")
 
-    children, news = _sitemap(_answer(body.encode()), listing, MAX_BYTES, is_top=True)
+    read = read_sitemap(_answer(body.encode()), MAX_BYTES)
 
-    assert not news and listing.urls == []
-    assert _preferred(children) == [f"{BASE}/news-sitemap.xml", f"{BASE}/page-sitemap.xml"]
+    assert not read.news and read.candidates == []
+    assert read.children == [
+        f"{BASE}/news-sitemap.xml",
+        f"{BASE}/post-sitemap.xml",
+        f"{BASE}/page-sitemap.xml",
+        f"{BASE}/author-sitemap.xml",
+    ]
 
 
 def test_a_gzipped_sitemap_is_read_and_a_gzip_bomb_refused() -> None:
-    plain = SourceListing("sitemap", f"{BASE}/sitemap.xml.gz")
     packed = gzip.compress(feeds.post_sitemap(PLACED).encode())
-    _sitemap(_answer(packed), plain, MAX_BYTES, is_top=True)
-    assert plain.urls == [p.url for p in PLACED] and plain.error is None
+    plain = read_sitemap(_answer(packed), MAX_BYTES)
+    assert [c.url for c in plain.candidates] == [p.url for p in PLACED] and plain.error is None
 
-    bombed = SourceListing("sitemap", f"{BASE}/sitemap.xml.gz")
-    children, _ = _sitemap(_answer(hostile.gzip_bomb(20)), bombed, MAX_BYTES, is_top=True)
-    assert children == [] and bombed.urls == []
+    bombed = read_sitemap(_answer(hostile.gzip_bomb(20)), MAX_BYTES)
+    assert bombed.children == [] and bombed.candidates == []
     assert bombed.error is not None
 
 
-def test_failures_are_said_for_the_top_sitemap_only() -> None:
-    top = SourceListing("sitemap", f"{BASE}/sitemap.xml")
-    _sitemap(_answer(b"<html>not a sitemap</html>"), top, MAX_BYTES, is_top=True)
-    assert top.error is not None and "not a sitemap" in top.error
+def test_failures_are_said() -> None:
+    not_a_sitemap = read_sitemap(_answer(b"<html>not a sitemap</html>"), MAX_BYTES)
+    assert not_a_sitemap.error is not None and "not a sitemap" in not_a_sitemap.error
 
-    index = SourceListing("sitemap", f"{BASE}/sitemap.xml")
-    _sitemap(Fetched(f"{BASE}/child.xml", status=404), index, MAX_BYTES, is_top=False)
-    assert index.error is None  # a child that fails leaves the rest of the index usable
+    missing = read_sitemap(Fetched(f"{BASE}/child.xml", status=404), MAX_BYTES)
+    assert missing.error == "HTTP 404" and missing.candidates == [] and missing.children == []

@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
@@ -26,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from newsradar.processes.exit_codes import MissingInput
+from newsradar.processes.exit_codes import MissingInput, NewerDatabase
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -105,11 +106,30 @@ def _alembic_config() -> AlembicConfig:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+    """Bring the schema to the newest revision (idempotent); a database at a revision this
+    version does not know is refused before the migration tool is asked to find it."""
     config = _alembic_config()
     with engine.begin() as connection:
+        for revision in MigrationContext.configure(connection).get_current_heads():
+            _refuse_unknown(engine, revision)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@lru_cache(maxsize=1)
+def _known_revisions() -> frozenset[str]:
+    script = ScriptDirectory.from_config(_alembic_config())
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
+def _refuse_unknown(engine: Engine, revision: str) -> None:
+    if revision not in _known_revisions():
+        where = engine.url.render_as_string(hide_password=True)
+        raise NewerDatabase(
+            f"the database {where} was made by a newer newsradar (schema revision {revision}, "
+            f"unknown to newsradar {version('newsradar')}): upgrade newsradar, or point "
+            "NEWSRADAR_DATABASE_URL at another database"
+        )
 
 
 def schema_revision(engine: Engine) -> str | None:
@@ -151,6 +171,11 @@ def _open_for_reading(database_url: str) -> Engine:
             "database yet; run `newsradar run-once` first, or check NEWSRADAR_DATABASE_URL"
         )
     if revision != head_revision():  # older: upgrading it needs write access, once
+        try:
+            _refuse_unknown(engine, revision)
+        except NewerDatabase:
+            engine.dispose()
+            raise
         writer = make_engine(database_url)
         try:
             migrate(writer)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from newsradar.demo import feeds, statecraft, wix, wordpress
 from newsradar.demo.content import STATECRAFT_ARTICLES, WIX_ARTICLES, WP_ARTICLES, SampleArticle
-from newsradar.demo.markup import iso
+from newsradar.demo.markup import iso, slugify
 from newsradar.demo.statecraft import Placed
 
 if TYPE_CHECKING:
@@ -77,12 +77,13 @@ def _wp_route(site: SampleSite, path: str) -> Response:
         return Response(body, "application/atom+xml; charset=utf-8")
     if path == "/sitemap_index.xml":
         lastmod = iso(items[0].published) if items else iso(site.now)
-        maps = [base + "/post-sitemap.xml", base + "/news-sitemap.xml"]
-        return Response(feeds.sitemap_index(maps, lastmod), XML)
+        return Response(feeds.sitemap_index([base + m for m in _WP_SITEMAPS], lastmod), XML)
     if path == "/post-sitemap.xml":
         return Response(feeds.post_sitemap(items), XML)
     if path == "/news-sitemap.xml":
         return Response(feeds.news_sitemap(site.name, items), XML)
+    if path in _WP_SITEMAPS:
+        return Response(feeds.page_sitemap([base + p for p in _wp_site_pages(path, items)]), XML)
     if path in _WP_PAGES:
         return Response(wordpress.static_page(*_WP_PAGES[path]))
     if path == "/robots.txt":
@@ -100,6 +101,26 @@ _WP_PAGES = {
     "/contact/": ("Contact", "Write to the editors at editors@explainers.example.org."),
     "/privacy-policy/": ("Privacy Policy", "We keep no more about our readers than we need."),
 }
+# As a WordPress SEO plugin lists them (core WordPress's wp-sitemap.xml has the same kinds: posts,
+# pages, taxonomies, users), and the news sitemap of its news add-on.
+_WP_SITEMAPS = (
+    "/post-sitemap.xml", "/page-sitemap.xml", "/category-sitemap.xml", "/post_tag-sitemap.xml",
+    "/author-sitemap.xml", "/news-sitemap.xml",
+)  # fmt: skip
+
+
+def _wp_site_pages(sitemap: str, items: list[Placed]) -> list[str]:
+    """The paths a sitemap of pages, categories, tags or authors lists (none is an article)."""
+    if sitemap == "/page-sitemap.xml":
+        return ["/", *_WP_PAGES]
+    if sitemap == "/category-sitemap.xml":
+        sections = {slugify(p.article.section) for p in items}
+        return [f"/category/{c}/" for c in sorted(sections | set(wordpress.CATEGORIES))]
+    if sitemap == "/post_tag-sitemap.xml":
+        return [f"/tag/{t}/" for t in wordpress.TAGS]
+    return [f"/author/{a}/" for a in sorted({slugify(p.article.author) for p in items})]
+
+
 _WIX_SITEMAPS = ("/blog-posts-sitemap.xml", "/pages-sitemap.xml", "/blog-categories-sitemap.xml")
 
 
@@ -145,6 +166,7 @@ class OutletSpec:
     sitemaps: tuple[str, ...]
     listing_pages: tuple[str, ...]
     article_url_pattern: str
+    id_url_pattern: str | None = None  # with its posts at `/slug-2661234567` (RebelMouse's)
 
 
 OUTLET_SPECS: dict[str, OutletSpec] = {
@@ -152,6 +174,7 @@ OUTLET_SPECS: dict[str, OutletSpec] = {
         statecraft.SITE_NAME, "127.0.0.1", STATECRAFT_ARTICLES, _statecraft_route,
         feeds=("/feeds/feed.rss",), sitemaps=(), listing_pages=("/",),
         article_url_pattern=r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$|/qiosk/[a-z0-9-]+/$",
+        id_url_pattern=r"/[a-z0-9-]+-\d{10}$|/qiosk/[a-z0-9-]+/$",
     ),
     "wp": OutletSpec(
         wordpress.SITE_NAME, "127.0.0.2", WP_ARTICLES, _wp_route,

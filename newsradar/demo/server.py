@@ -12,6 +12,7 @@ import socket
 import sys
 import threading
 import time
+import zlib
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,8 @@ from urllib.parse import urlsplit
 from newsradar.demo.content import SAMPLE_ARTICLES, SampleArticle
 from newsradar.demo.outlet_routes import OUTLET_SPECS, Response, Route
 from newsradar.demo.statecraft import Placed
+
+FIRST_POST_ID = 2_660_000_000  # RebelMouse post ids have ten digits
 
 
 class SampleSite:
@@ -56,11 +59,16 @@ class SampleSite:
         self.send_etags = True
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # The statecraft sample's articles at `/slug-2661234567`, as real RebelMouse sites
+        # number their posts, instead of dated paths (SampleOutlets(rebelmouse_ids=True)).
+        self.post_ids = False
 
     # --- articles -------------------------------------------------------------------------
     def article_path(self, article: SampleArticle) -> str:
         if self.outlet_id == "wix":
             return f"/post/{article.slug}"
+        if self.post_ids:
+            return f"/{article.slug}-{FIRST_POST_ID + zlib.crc32(article.slug.encode()) % 10**7}"
         return f"{self.published(article):/%Y/%m/%d}/{article.slug}/"
 
     def published(self, article: SampleArticle) -> datetime:
@@ -225,12 +233,13 @@ def _handler_for(site: SampleSite) -> type[BaseHTTPRequestHandler]:
 class SampleOutlets:
     """The three sample outlets; a context manager that starts them on enter, stops on exit."""
 
-    def __init__(self, now: datetime | None = None) -> None:
+    def __init__(self, now: datetime | None = None, *, rebelmouse_ids: bool = False) -> None:
         self.now = now or datetime.now(UTC)
         self.sites: dict[str, SampleSite] = {
             outlet_id: SampleSite(outlet_id, s.name, s.host, self.now, s.articles, s.route)
             for outlet_id, s in OUTLET_SPECS.items()
         }
+        self.sites["statecraft"].post_ids = rebelmouse_ids
 
     def __enter__(self) -> SampleOutlets:
         try:
@@ -265,7 +274,11 @@ class SampleOutlets:
                     "feeds": [base + p for p in spec.feeds],
                     "sitemaps": [base + p for p in spec.sitemaps],
                     "listing_pages": [base + p for p in spec.listing_pages],
-                    "article_url_pattern": spec.article_url_pattern,
+                    "article_url_pattern": (
+                        spec.id_url_pattern
+                        if self.sites[outlet_id].post_ids and spec.id_url_pattern
+                        else spec.article_url_pattern
+                    ),
                     "every": "15m",
                     "enabled": True,
                 }

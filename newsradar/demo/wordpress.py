@@ -11,6 +11,8 @@ from newsradar.demo.markup import attr, human_date, inline_html, iso, json_ld, s
 from newsradar.demo.statecraft import Placed
 
 SITE_NAME = "Vox-style explainers (sample)"
+CATEGORIES = ("explainers", "world")  # in the menu
+TAGS = ("iraq", "red-sea", "shipping", "us-military")  # pages of their own, as on any WordPress
 
 
 def _header() -> str:
@@ -22,8 +24,9 @@ def _header() -> str:
         "Weekend: 10AM - 5PM</p></div></div>"
         '<p class="site-title"><a href="/" rel="home">Vox-style explainers</a></p>'
         '<nav id="site-navigation" class="main-navigation"><ul id="primary-menu" class="menu">'
-        '<li><a href="/">Home</a></li><li><a href="/category/explainers/">Explainers</a></li>'
-        '<li><a href="/category/world/">World</a></li><li><a href="/about/">About</a></li>'
+        '<li><a href="/">Home</a></li>'
+        + "".join(f'<li><a href="/category/{c}/">{c.title()}</a></li>' for c in CATEGORIES)
+        + '<li><a href="/about/">About</a></li>'
         '<li><a href="/contact/">Contact</a></li></ul></nav></header>'
     )
 

@@ -33,13 +33,15 @@ async def preview(
 ) -> list[Sample]:
     fetched = await probe.fetch(urls)
     return [
-        await asyncio.to_thread(_extract, fetched[url], probe.outlet, hints.get(url))
+        await asyncio.to_thread(sample_of, fetched[url], probe.outlet, hints.get(url))
         for url in urls
         if url in fetched
     ]
 
 
-def _extract(answer: Fetched, outlet: OutletSpec, hint: Candidate | None) -> Sample:
+def sample_of(answer: Fetched, outlet: OutletSpec, hint: Candidate | None) -> Sample:
+    """What one fetched page yields as the crawl would extract it; the feed's title and date
+    (`hint`) stand in where the page has none."""
     if not answer.ok:
         return Sample(answer.url, error=answer.error or f"HTTP {answer.status}")
     if answer.page is None:

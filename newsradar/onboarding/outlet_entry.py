@@ -16,6 +16,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import SingleQuotedScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from crawler.dedupe import canonical_url
 from newsradar.config import Outlet
 from newsradar.config_yaml import read_bounded
 
@@ -74,14 +75,24 @@ def check_new(entry: Mapping[str, object], home_url: str, outlets: Sequence[Outl
                 f"outlet id {ident!r} is already in outlets.yaml ({outlet.name}); "
                 "give another with --id"
             )
-    new = {_same(u) for u in _urls(entry)} | {_same(home_url)}
+    given = {_same_page(u): u for u in (home_url, *_urls(entry))}
     for outlet in outlets:
-        taken = new & {_same(u) for u in (*outlet.feeds, *outlet.sitemaps, *outlet.listing_pages)}
-        if taken:
-            raise EntryRefused(
-                f"{sorted(taken)[0]} is already configured for outlet {outlet.id!r}; "
-                "nothing written (edit that outlet instead)"
-            )
+        for configured in (*outlet.feeds, *outlet.sitemaps, *outlet.listing_pages):
+            url = given.get(_same_page(configured))
+            if url is not None:
+                raise EntryRefused(
+                    f"{url} is already configured for outlet {outlet.id!r} ({outlet.name}) as "
+                    f"{configured}; nothing written (edit that outlet instead)"
+                )
+
+
+def _same_page(url: str) -> str:
+    """Where a URL points, whichever way it is written: its canonical form (host case, default
+    port, tracking parameters) without the scheme, a leading `www.` or a trailing slash, since
+    `http://example.org` and `https://www.example.org/` are one site's home page."""
+    parts = urlsplit(canonical_url(url))
+    host = parts.netloc.removeprefix("www.")
+    return host + parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
 
 
 def add_to_file(path: Path, entry: Mapping[str, object], note: str) -> None:
@@ -140,11 +151,3 @@ def _urls(entry: Mapping[str, object]) -> Iterable[str]:
         value = entry.get(key)
         if isinstance(value, list):
             yield from (str(v) for v in value)
-
-
-def _same(url: str) -> str:
-    parts = urlsplit(url.strip())
-    path = parts.path.rstrip("/")
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}" + (
-        f"?{parts.query}" if parts.query else ""
-    )

@@ -65,15 +65,16 @@ async def read_sitemaps(
         for url, top in level:
             listing = listings[top]
             answer = fetched.get(url, Fetched(url, error="not fetched: too many requests"))
-            children, news = _sitemap(answer, listing, max_bytes, is_top=depth == 0)
+            read = read_sitemap(answer, max_bytes)
+            listing.candidates.extend(read.candidates)
             if depth == 0:
-                listing.news = news
-            else:
+                listing.news, listing.error = read.news, read.error
+            else:  # a child that fails leaves the rest of the index usable
                 listing.sitemaps_read += 1
-                if news:
+                if read.news:
                     listing.news_children.append(url)
-            chosen = _preferred(children)[:MAX_CHILD_SITEMAPS]
-            listing.sitemaps_left += len(children) - len(chosen)
+            chosen = read.children[:MAX_CHILD_SITEMAPS]
+            listing.sitemaps_left += len(read.children) - len(chosen)
             if depth < MAX_SITEMAP_DEPTH:
                 following.extend((child, top) for child in chosen if probe.outlet.owns(child))
             else:
@@ -84,31 +85,34 @@ async def read_sitemaps(
     return list(listings.values())
 
 
-def _sitemap(
-    answer: Fetched, listing: SourceListing, max_bytes: int, *, is_top: bool
-) -> tuple[list[str], bool]:
-    """Adds what one sitemap lists to its listing; returns its child sitemaps, and whether it
-    is a news sitemap."""
+@dataclass
+class SitemapRead:
+    """What one fetched sitemap lists."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)  # an index's, named for posts or news first
+    news: bool = False  # a news sitemap
+    error: str | None = None
+
+
+def read_sitemap(answer: Fetched, max_bytes: int) -> SitemapRead:
+    """One sitemap's pages, or its child sitemaps (those holding the articles first); a gzipped
+    one is unpacked up to `max_bytes`."""
     if not answer.ok:
-        if is_top:
-            listing.error = answer.error or f"HTTP {answer.status}"
-        return [], False
+        return SitemapRead(error=answer.error or f"HTTP {answer.status}")
     body = answer.body
     try:
         if body[:2] == b"\x1f\x8b":
             body = gunzip(body, max_size=max_bytes)
         content = parse_sitemap(body)
     except (OSError, ValueError) as exc:  # DiscoveryError is a ValueError, as is a bad gzip
-        if is_top:
-            listing.error = str(exc)[:200]
-        return [], False
-    listing.candidates.extend(content.pages)
-    return content.sitemaps, bool(content.pages) and NEWS_NAMESPACE in body[:4096]
-
-
-def _preferred(children: Sequence[str]) -> list[str]:
-    """Children named for posts or news first: they hold the articles."""
-    return sorted(children, key=lambda url: not any(w in url.lower() for w in _PREFERRED_CHILDREN))
+        return SitemapRead(error=str(exc)[:200])
+    children = sorted(
+        content.sitemaps,
+        key=lambda url: not any(w in url.lower() for w in _PREFERRED_CHILDREN),
+    )
+    news = bool(content.pages) and NEWS_NAMESPACE in body[:4096]
+    return SitemapRead(list(content.pages), children, news)
 
 
 async def read_listings(probe: SiteProbe, urls: Sequence[str]) -> list[SourceListing]:

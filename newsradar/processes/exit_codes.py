@@ -4,8 +4,8 @@ A failure of the machine rather than of newsradar (the database's disk read-only
 database locked by another process past its time-out, the metrics port taken) ends a command
 with one line saying what is wrong and a documented exit code (README "Commands"), not a
 traceback: an operator or a service manager can act on both. The codes are the customary ones
-for "no such input" (66), "service unavailable" (69), "input/output error" (74) and "try again
-later" (75).
+for "data format error" (65), "no such input" (66), "service unavailable" (69), "input/output
+error" (74), "try again later" (75) and a command ended by Ctrl-C (130).
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from dataclasses import dataclass
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2  # invalid configuration
+EXIT_DATAERR = 65  # the database was made by a newer newsradar: its schema is unknown here
 EXIT_NOINPUT = 66  # status, backtest: there is no database where it was looked for
 EXIT_UNAVAILABLE = 69  # the metrics port is in use, or Redis unreachable other than at start
 EXIT_IO = 74  # the database cannot be written: read-only or disk full
 EXIT_TEMPFAIL = 75  # try again later: another run in progress, or the database locked
 # run-once: Telegram refused the bot token (unknown or revoked); everything else was done.
 EXIT_TOKEN_REFUSED = 78
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); serve and worker, once running, stop cleanly
 
 # What SQLite and PostgreSQL say, lower-cased, for each failure.
 READ_ONLY = (
@@ -41,6 +43,11 @@ class MissingInput(Exception):
     """What a command was to read is not there (its message says what and where)."""
 
 
+class NewerDatabase(Exception):
+    """The database's schema is at a revision this newsradar does not know: a newer version
+    made it, and migrating it back is not this version's to do (its message says so)."""
+
+
 @dataclass(frozen=True)
 class KnownFailure:
     line: str
@@ -53,6 +60,8 @@ def known_failure(exc: BaseException) -> KnownFailure | None:
     for error in _chain(exc):
         if isinstance(error, MissingInput):
             return KnownFailure(str(error), EXIT_NOINPUT)
+        if isinstance(error, NewerDatabase):
+            return KnownFailure(str(error), EXIT_DATAERR)
         if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
             what = error.strerror or "address already in use"
             return KnownFailure(f"{what}; choose another --metrics-port", EXIT_UNAVAILABLE)

@@ -39,14 +39,25 @@ def _dump(db: Path) -> list[str]:
         return list(connection.iterdump())
 
 
-@pytest.mark.parametrize("outlet_id", ["statecraft", "wp", "wix"])
+@pytest.mark.parametrize(
+    ("outlet_id", "post_ids"),
+    [("statecraft", False), ("statecraft", True), ("wp", False), ("wix", False)],
+    ids=["rebelmouse-dated", "rebelmouse-post-ids", "wordpress", "wix"],
+)
 def test_add_outlet_writes_an_entry_that_crawls_the_articles_only(
-    workspace: Workspace, sample_outlets: SampleOutlets, outlet_id: str
+    workspace: Workspace, outlet_id: str, post_ids: bool
 ) -> None:
+    with SampleOutlets(rebelmouse_ids=post_ids) as sample_outlets:
+        _add_and_crawl(workspace, sample_outlets, outlet_id)
+
+
+def _add_and_crawl(workspace: Workspace, sample_outlets: SampleOutlets, outlet_id: str) -> None:
     workspace.write_config([], [IRAQ])
     site = sample_outlets.sites[outlet_id]
     _publish_more(sample_outlets, outlet_id)
     outlets_file = workspace.config_dir / "outlets.yaml"
+    if site.post_ids:  # the shape real RebelMouse sites give their posts
+        assert all(re.fullmatch(r"/[a-z0-9-]+-\d{10}", p) for p in _article_paths(site))
 
     added = workspace.run("add-outlet", site.base_url + "/", "--id", outlet_id, "--write")
 
@@ -75,9 +86,11 @@ def test_add_outlet_writes_an_entry_that_crawls_the_articles_only(
         assert f"known {site.base_url}{path}" in tried.stdout
     assert "nothing is stored or sent" in tried.stdout
 
-    again = workspace.run("add-outlet", site.base_url + "/", "--id", f"{outlet_id}-2", "--write")
+    written_otherwise = site.base_url.replace("http://", "HTTP://") + "?utm_source=newsletter"
+    again = workspace.run("add-outlet", written_otherwise, "--id", f"{outlet_id}-2", "--write")
     assert again.returncode == 1
     assert len(again.stderr.strip().splitlines()) == 1 and "already configured" in again.stderr
+    assert f"outlet '{outlet_id}'" in again.stderr
     assert [o["id"] for o in yaml.safe_load(outlets_file.read_text())["outlets"]] == [outlet_id]
 
 

@@ -76,3 +76,32 @@ def test_robots_txt_that_disallows_the_site_is_obeyed_and_said(workspace: Worksp
     assert set(asked) == {"/robots.txt"}
     assert "robots.txt" in result.stdout and "Forbidden by robots.txt" in result.stdout
     assert "about" in NON_ARTICLE_WORDS
+
+
+def test_a_sitemap_index_child_that_fails_leaves_the_others_read(workspace: Workspace) -> None:
+    """One child of the index answers 404, another is not XML: the third still gives the
+    articles, and the index is not reported as failed."""
+    workspace.write_config([], [IRAQ], crawl=LIMITS)
+    stories = [f"/2024/01/0{n}/iraq-militia-strike-report-{n}/" for n in range(1, 5)]
+    with HostileSite("127.0.0.46") as site:
+        base = site.base_url
+        site.routes["/robots.txt"] = hostile.page(
+            f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n", "text/plain"
+        )
+        site.routes["/"] = hostile.page(hostile.listing_html(["/about"]))
+        children = [f"{base}/{name}-sitemap.xml" for name in ("post", "page", "author")]
+        site.routes["/sitemap.xml"] = hostile.page(hostile.sitemap_index(children), "text/xml")
+        site.routes["/page-sitemap.xml"] = hostile.page("<html>a theme's error page</html>")
+        site.routes["/post-sitemap.xml"] = hostile.page(
+            hostile.sitemap([base + s for s in stories]), "text/xml"
+        )
+        for n, story in enumerate(stories):
+            site.routes[story] = hostile.page(
+                hostile.article_html(f"Report {n} on Iraq", ["The militia struck again. " * 40])
+            )
+
+        result = workspace.run("add-outlet", base + "/", timeout=120)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"sitemap {base}/sitemap.xml: 4 URLs (used)" in result.stdout
+    assert "FAILED" not in result.stdout

@@ -9,8 +9,9 @@ import urllib.request
 
 from newsradar.demo.content import STATECRAFT_ARTICLES
 from newsradar.demo.server import SampleOutlets
-from newsradar.processes.exit_codes import EXIT_NOINPUT
+from newsradar.processes.exit_codes import EXIT_DATAERR, EXIT_NOINPUT
 from tests.support.config_files import OUTLETS
+from tests.support.newer_schema import NEWER_REVISION, newer_database
 from tests.support.workspace import NEWSRADAR, Workspace
 
 IRAQ = {"id": "iraq", "title": "Iraq", "query": "Iraq militia*", "chats": [7]}
@@ -172,6 +173,22 @@ def test_readers_do_not_create_a_database(workspace: Workspace) -> None:
         assert result.returncode == EXIT_NOINPUT, result.stderr
         assert result.stderr.startswith(f"newsradar: no database at {workspace.root}")
     assert not (workspace.root / "newsradar.db").exists()
+
+
+def test_a_database_of_a_newer_version_is_one_line_saying_to_upgrade(
+    workspace: Workspace,
+) -> None:
+    workspace.write_config([], [IRAQ])
+    database = workspace.root / "newsradar.db"
+    newer_database(database)
+    before = database.read_bytes()
+    for command in (["run-once"], ["status"], ["backtest", "iraq"]):
+        result = workspace.run(*command)
+        assert result.returncode == EXIT_DATAERR, result.stderr
+        (line,) = result.stderr.splitlines()
+        assert "made by a newer newsradar" in line and NEWER_REVISION in line
+        assert "upgrade newsradar" in line
+    assert database.read_bytes() == before
 
 
 def test_v_before_or_after_the_command_shows_newsradars_lines_not_scrapys(

@@ -20,7 +20,8 @@ OPERATOR = 4242
 DISCOVERY = {
     "statecraft": {"/", "/feeds/feed.rss", "/robots.txt"},
     "wp": {"/feed/atom/", "/sitemap_index.xml", "/post-sitemap.xml", "/news-sitemap.xml",
-           "/robots.txt"},
+           "/page-sitemap.xml", "/category-sitemap.xml", "/post_tag-sitemap.xml",
+           "/author-sitemap.xml", "/robots.txt"},
     "wix": {"/blog", "/robots.txt"},
 }  # fmt: skip
 
