@@ -19,7 +19,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
@@ -131,6 +131,7 @@ class SyntheticOutlets(BackgroundServer):
         self.now = now or datetime.now(UTC)
         self.port = 0
         self.counts: collections.Counter[str] = collections.Counter()
+        self.article_requests: collections.Counter[str] = collections.Counter()  # by path
         self._lock = threading.Lock()
         self._outlets: dict[int, _Outlet] = {}
 
@@ -204,14 +205,7 @@ class SyntheticOutlets(BackgroundServer):
         """The most requests any one outlet got within one second."""
         with self._lock:
             logs = [list(times) for times in self.arrivals.values()]
-        peak = 0
-        for times in logs:
-            start = 0
-            for end, moment in enumerate(times):
-                while moment - times[start] >= 1.0:
-                    start += 1
-                peak = max(peak, end - start + 1)
-        return peak
+        return peak_rate(logs)
 
     def _limited(self, index: int) -> bool:
         """Note the request's arrival; whether it is over the outlet's rate limit."""
@@ -260,6 +254,9 @@ class SyntheticOutlets(BackgroundServer):
             self._count("other")
             return web.Response(status=404)
         self._count("article")
+        url = self.outlet(index).base_url + path
+        with self._lock:
+            self.article_requests[url] += 1
         return web.Response(body=body, content_type="text/html", charset="utf-8")
 
     async def _setup(self) -> None:
@@ -270,6 +267,18 @@ class SyntheticOutlets(BackgroundServer):
         for index in range(self.count):
             site = web.TCPSite(runner, address(index), self.port, backlog=512)
             await site.start()
+
+
+def peak_rate(arrivals: Iterable[list[float]]) -> int:
+    """The most requests one host got within one second, from each host's arrival times."""
+    peak = 0
+    for times in arrivals:
+        start = 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= 1.0:
+                start += 1
+            peak = max(peak, end - start + 1)
+    return peak
 
 
 def _free_port(host: str) -> int:

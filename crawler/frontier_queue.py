@@ -17,6 +17,7 @@ from scrapy_redis.queue import PriorityQueue
 
 from crawler.crawl_context import CrawlContext, Validators, by_id
 from crawler.outlet_spec import OutletSpec
+from crawler.polite_feed import queue_score
 from crawler.spiders.frontier_spider import FrontierSpider
 
 DEFAULT_PREFIX = "newsradar"
@@ -100,7 +101,7 @@ def enqueue_discovery(
     entries: dict[bytes, float] = {}
     for request in spider.discovery_requests():
         request.meta[FRONTIER_ID] = uuid.uuid4().hex
-        entries[queue._encode_request(request)] = -request.priority
+        entries[queue._encode_request(request)] = queue_score(request.priority)
     server.zadd(Keys(prefix).queue, entries)
     return len(entries)
 

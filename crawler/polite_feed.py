@@ -39,13 +39,21 @@ EMPTY_POLL = 0.25  # seconds between looks at an empty frontier
 T = TypeVar("T")
 
 
-TURN = 1e-6  # score step between a host's requests queued together: a sliver of one priority
-MAX_TURN = 999_999  # so a host's turns stay within one priority step
+PRIORITY_STEP = 1e-3  # score step between two priorities: within one host's turn
+MAX_TURN = 999_999
 BATCH_GAP = 1.0  # seconds: a host's requests queued closer together than this are one batch
 
 
 def host_of(request: Request) -> str:
     return urlparse_cached(request).hostname or ""
+
+
+def queue_score(priority: int, turn: int = 0) -> float:
+    """A request's score on the frontier's queue (lowest first): its host's turn, then its
+    priority. Turn first: a host with nothing queued (its discovery, or a retry, queued after
+    other hosts' articles) is served in the next round of turns instead of after every request
+    of a higher priority, which would leave the host idle while the others use their budget."""
+    return turn - priority * PRIORITY_STEP
 
 
 class HostTurns:
@@ -55,8 +63,7 @@ class HostTurns:
     keep one host's URLs together: a worker popping ahead would hold one host's requests only and
     wait out its delay while other hosts idle. Here each request of a host's batch (what one
     discovery page found) is scored one turn after the one before, so the queue hands out every
-    host's first request, then every host's second, and so on; turns stay below one priority
-    step, so priorities still come first.
+    host's first request, then every host's second, and so on (`queue_score`).
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -70,7 +77,7 @@ class HostTurns:
         if len(self.last) > 10_000:  # hosts whose batch is over need no memory
             self.last = {h: v for h, v in self.last.items() if now - v[0] < BATCH_GAP}
         self.last[host] = (now, turn)
-        return -request.priority + turn * TURN
+        return queue_score(request.priority, turn)
 
 
 class RedisThread:

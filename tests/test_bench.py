@@ -1,13 +1,16 @@
-"""The benchmark suite's own parts: the synthetic outlets and the limit checks it reports."""
+"""The benchmark suite's own parts: the synthetic and sample outlet sets and the limit checks it
+reports."""
 
 from __future__ import annotations
 
 import random
+import time
 import urllib.error
 import urllib.request
 
 from bench.bench_matcher import NEAR_EVERY, make_watchlists, near_pairs
-from bench.outlets import SyntheticOutlets, address, index_of, make_article
+from bench.outlet_sets import ManySampleOutlets
+from bench.outlets import SyntheticOutlets, address, index_of, make_article, peak_rate
 from bench.telegram_figures import _crawl_start, _max_in_window
 from crawler.dedupe import fingerprint
 from notifier.matcher import Matcher
@@ -75,3 +78,34 @@ def test_a_fifth_of_the_matching_watchlists_use_near_and_paired_sides_fire() -> 
     near = {name for name, query in watchlists if "NEAR/" in str(query)}
     assert len(near) == 20 // NEAR_EVERY
     assert {match.watchlist_id for match in Matcher(watchlists).match(*articles[0])} == near
+
+
+def test_peak_rate_is_the_busiest_second_of_any_one_host() -> None:
+    assert peak_rate([[0.0, 0.5, 0.9, 1.0, 1.95], [0.0, 0.1]]) == 3
+    assert peak_rate([]) == 0
+
+
+def test_sample_set_serves_three_styles_on_distinct_hosts_and_refuses_requests_too_close() -> None:
+    with ManySampleOutlets(3, 4, min_gap=0.3) as outlets:
+        config = outlets.outlets_config()
+        assert [o["id"] for o in config] == ["statecraft0", "wp1", "wix2"]
+        assert len({site.host for site in outlets.sites.values()}) == 3
+        urls = sorted(outlets.expected())
+        assert len(urls) == 12
+        wix = [url for url in urls if "/post/" in url]
+        assert len(wix) == 4 and all("127.3.0.3" in url for url in wix)
+        listing = config[2]["listing_pages"]
+        assert isinstance(listing, list)
+        status, body, _ = _get(listing[0])
+        assert status == 200 and all(url.encode() in body for url in wix)
+        time.sleep(0.35)
+        status, body, _ = _get(wix[0])
+        assert status == 200 and b"Dispatch" in body
+        assert _get(wix[0])[0] == 429  # sooner than 0.3 s after the one before
+        assert outlets.too_many() == 1
+        assert outlets.peak_rate() >= 2  # the last two within a second, the listing likely too
+        # wix[0] was asked twice, the other eleven never: none was asked exactly once.
+        assert outlets.not_once() == 12
+        other = next(url for url in urls if "127.3.0.1" in url)
+        assert _get(other)[0] == 200
+        assert outlets.not_once() == 11

@@ -11,7 +11,14 @@ import redis
 from scrapy import Request
 
 from crawler.host_budget import HostBudget, Policy
-from crawler.polite_feed import SLOT_META, HostTurns, PoliteFeed, RedisThread, host_of
+from crawler.polite_feed import (
+    SLOT_META,
+    HostTurns,
+    PoliteFeed,
+    RedisThread,
+    host_of,
+    queue_score,
+)
 from tests.support.redis_frontier import configured_redis_url
 
 URL = configured_redis_url()
@@ -123,11 +130,31 @@ def test_hosts_take_turns_on_the_queue(prefix: str) -> None:
         for n in range(30):
             request = Request(f"http://{host}.example/{n:03d}", priority=20)
             server.zadd(queue, {request.url.encode(): turns.score(request)})
-    server.zadd(queue, {b"http://z.example/feed": -10})  # a lower priority still comes last
     popped = [member.decode() for member, _ in server.zpopmin(queue, 10)]
     hosts = [url.split("//")[1][0] for url in popped]
     assert hosts == ["a", "b"] * 5, popped
-    assert server.zpopmin(queue, 100)[-1][0] == b"http://z.example/feed"
+
+
+def test_a_host_queued_late_is_served_in_the_next_turn_not_after_every_article(
+    prefix: str,
+) -> None:
+    """A host whose discovery (or a retry, one priority lower) is queued after other hosts'
+    articles: those articles outrank it, but it gets the next round of turns, so its share of the
+    politeness budget is not left idle while theirs is used."""
+    server = redis.Redis.from_url(URL)
+    turns = HostTurns()
+    queue = f"{prefix}:requests"
+    for host in ("a", "b"):
+        for n in range(30):
+            request = Request(f"http://{host}.example/{n:03d}", priority=20)
+            server.zadd(queue, {request.url.encode(): turns.score(request)})
+    server.zadd(queue, {b"http://z.example/feed": queue_score(10)})  # as serve queues discovery
+    retry = Request("http://y.example/listing", priority=9)
+    server.zadd(queue, {retry.url.encode(): turns.score(retry)})
+    popped = [member.decode() for member, _ in server.zpopmin(queue, 6)]
+    assert popped[:2] == ["http://a.example/000", "http://b.example/000"]  # priority, same turn
+    assert set(popped[2:4]) == {"http://z.example/feed", "http://y.example/listing"}
+    assert popped[4:] == ["http://a.example/001", "http://b.example/001"]
 
 
 def test_a_hosts_turns_start_again_with_its_next_batch() -> None:
@@ -136,5 +163,5 @@ def test_a_hosts_turns_start_again_with_its_next_batch() -> None:
     first = [turns.score(Request(f"http://a.example/{n}", priority=20)) for n in range(3)]
     now[0] += 60  # the next discovery round
     again = turns.score(Request("http://a.example/new", priority=20))
-    assert first == [-20, -20 + 1e-6, -20 + 2e-6]
-    assert again == -20
+    assert first == [queue_score(20, 0), queue_score(20, 1), queue_score(20, 2)]
+    assert again == queue_score(20, 0)

@@ -7,6 +7,7 @@ import random
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -35,8 +36,14 @@ _WORDS = (  # noqa: SIM905  (a paragraph of words reads better than a list)
 ).split()
 
 
-def publish_articles(outlets: SampleOutlets, count: int, seed: int = 7) -> dict[str, bool]:
-    """`count` new articles of distinct text on two outlets: their URL -> whether they match."""
+def publish_articles(
+    outlets: SampleOutlets,
+    count: int,
+    seed: int = 7,
+    outlet_ids: Sequence[str] = ("wix", "wp"),
+) -> dict[str, bool]:
+    """`count` new articles of distinct text, the outlets in turn: their URL -> whether they
+    match."""
     rng = random.Random(seed)
     published: dict[str, bool] = {}
     for n in range(count):
@@ -48,7 +55,7 @@ def publish_articles(outlets: SampleOutlets, count: int, seed: int = 7) -> dict[
                 words.insert(10, KEYWORD)
             paragraphs.append(f"Item {n}.{p}: " + " ".join(words).capitalize() + ".")
         article = SampleArticle(
-            outlet="wp" if n % 2 else "wix",
+            outlet=outlet_ids[n % len(outlet_ids)],
             slug=f"dispatch-{n}-{rng.choice(_WORDS)}",
             title=f"Dispatch {n}: the {rng.choice(_WORDS)} and the {rng.choice(_WORDS)}",
             dek=f"Notes on {rng.choice(_WORDS)} number {n}.",
