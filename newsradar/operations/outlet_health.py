@@ -69,8 +69,8 @@ def record_health(
     now = utcnow()
     notices: list[Notice] = []
     with db.session() as session, session.begin():
-        known = _load(session, list(runs))
-        for run in runs.values():
+        known = _load(session, sorted(runs))
+        for run in sorted(runs.values(), key=lambda run: run.outlet_id):  # rows made in id order
             health = known.get(run.outlet_id)
             if health is None:
                 health = OutletHealth(

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis
+from psycopg.errors import DeadlockDetected
 from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
@@ -185,7 +186,7 @@ class Worker:
 
         def work() -> None:
             self.store.refresh_seen()
-            for _attempt in range(2):
+            for _attempt in range(3):
                 try:
                     record_health(
                         self.db, active, self.config, self.settings.operator_chats, pooled=True
@@ -193,6 +194,11 @@ class Worker:
                     break
                 except IntegrityError:  # another worker created the outlet's row meanwhile
                     continue
+                except OperationalError as exc:  # another worker's record chosen over this one
+                    if not isinstance(exc.orig, DeadlockDetected):
+                        raise
+            else:
+                log.warning("outlet health not recorded: other workers kept its rows busy")
             self.store.policy = backfill_policy(self.config, self.db, self.config.outlets)
 
         try:
