@@ -12,16 +12,13 @@ import time
 
 import redis
 
-from newsradar.database import Database
 from newsradar.demo.server import SampleOutlets
-from tests.scenarios.test_scale import check_stored_and_alerted_once
 from tests.support.rate_limit import RateLimit
 from tests.support.worker_cluster import (
-    CHATS,
-    KEYWORD,
     LEASE,
     Cluster,
-    publish_articles,
+    check_stored_and_alerted_once,
+    cluster_setup,
     wait_until_done,
 )
 from tests.support.workspace import Workspace
@@ -37,18 +34,10 @@ def test_two_workers_share_one_budget_per_host_and_get_no_429(
     prefix: str,
     sample_outlets: SampleOutlets,
 ) -> None:
-    workspace.database_override = pg_url
-    config = sample_outlets.outlets_config()
-    for outlet in config:
-        outlet["every"] = "15s"  # first rounds spread over under a second
-    workspace.write_config(
-        config,
-        [{"id": "zorvath", "title": "Zorvath watch", "query": KEYWORD, "chats": CHATS}],
-        crawl={"per_host_concurrency": 2, "download_delay": DELAY},
+    db, published = cluster_setup(
+        workspace, pg_url, sample_outlets, 24, {"per_host_concurrency": 2, "download_delay": DELAY}
     )
-    published = publish_articles(sample_outlets, 24)
     limit = RateLimit(LIMIT).install(sample_outlets)
-    db = Database(pg_url)
     cluster = Cluster(workspace, redis_url, prefix)
     try:
         cluster.start_worker()
@@ -87,18 +76,10 @@ def test_a_worker_killed_holding_a_host_blocks_it_no_longer_than_the_lease(
     sample_outlets: SampleOutlets,
 ) -> None:
     """One lease per host: a worker killed while it holds one leaves it to expire (LEASE)."""
-    workspace.database_override = pg_url
-    config = sample_outlets.outlets_config()
-    for outlet in config:
-        outlet["every"] = "15s"
-    workspace.write_config(
-        config,
-        [{"id": "zorvath", "title": "Zorvath watch", "query": KEYWORD, "chats": CHATS}],
-        crawl={"per_host_concurrency": 1, "download_delay": 0.2},
+    db, published = cluster_setup(
+        workspace, pg_url, sample_outlets, 60, {"per_host_concurrency": 1, "download_delay": 0.2}
     )
-    published = publish_articles(sample_outlets, 60)
     limit = RateLimit(0.15).install(sample_outlets)
-    db = Database(pg_url)
     cluster = Cluster(workspace, redis_url, prefix)
     server = redis.Redis.from_url(redis_url)
     leases = f"{prefix}:host:127.0.0.*:leases"

@@ -17,46 +17,20 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import select
 
 from crawler.frontier_queue import Keys
-from newsradar.database import Article, Database, MatchRow, OutboxRow
 from newsradar.demo.server import SampleOutlets
 from tests.support.redis_frontier import reachable
 from tests.support.worker_cluster import (
-    CHATS,
-    KEYWORD,
     Cluster,
-    publish_articles,
+    check_stored_and_alerted_once,
+    cluster_setup,
     stored_urls,
     wait_until_done,
 )
 from tests.support.workspace import Workspace
 
 ARTICLES = 240
-
-
-def check_stored_and_alerted_once(
-    db: Database, published: dict[str, bool], urls: list[str]
-) -> None:
-    assert len(urls) == len(set(urls)), "an article was stored twice"
-    assert set(published) <= set(urls)
-    with db.session() as session:
-        titles = list(session.scalars(select(Article.title)))
-        assert len(titles) == len(set(titles)), "the same article was stored under two rows"
-        rows = session.execute(
-            select(Article.url, OutboxRow.chat_id).join(
-                OutboxRow, OutboxRow.article_id == Article.id
-            )
-        ).all()
-        matched = set(session.scalars(select(MatchRow.article_id)))
-    alerted: dict[str, list[int]] = {}
-    for url, chat_id in rows:
-        alerted.setdefault(url, []).append(chat_id)
-    for url, matches in published.items():
-        expected = sorted(CHATS) if matches else []
-        assert sorted(alerted.get(url, [])) == expected, url
-    assert len(rows) == len(set(rows)) == len(CHATS) * len(matched)
 
 
 def article_fetches(outlets: SampleOutlets, published: dict[str, bool]) -> dict[str, int]:
@@ -69,27 +43,13 @@ def article_fetches(outlets: SampleOutlets, published: dict[str, bool]) -> dict[
     return counts
 
 
-def _setup(
-    workspace: Workspace, pg_url: str, outlets: SampleOutlets, count: int
-) -> tuple[Database, dict[str, bool]]:
-    workspace.database_override = pg_url
-    config = outlets.outlets_config()
-    for outlet in config:
-        outlet["every"] = "15s"
-    workspace.write_config(
-        config,
-        [{"id": "zorvath", "title": "Zorvath watch", "query": KEYWORD, "chats": CHATS}],
-        crawl={"per_host_concurrency": 8},
-    )
-    published = publish_articles(outlets, count)
-    return Database(pg_url), published  # migrated once, before the workers start
-
-
 # ----- the tests --------------------------------------------------------------------------------
 def test_three_workers_fetch_store_and_alert_each_article_once(
     workspace: Workspace, pg_url: str, redis_url: str, prefix: str, sample_outlets: SampleOutlets
 ) -> None:
-    db, published = _setup(workspace, pg_url, sample_outlets, ARTICLES)
+    db, published = cluster_setup(
+        workspace, pg_url, sample_outlets, ARTICLES, {"per_host_concurrency": 8}
+    )
     cluster = Cluster(workspace, redis_url, prefix)
     try:
         for _ in range(3):
@@ -114,7 +74,9 @@ def test_three_workers_fetch_store_and_alert_each_article_once(
 def test_a_worker_killed_mid_crawl_loses_nothing(
     workspace: Workspace, pg_url: str, redis_url: str, prefix: str, sample_outlets: SampleOutlets
 ) -> None:
-    db, published = _setup(workspace, pg_url, sample_outlets, ARTICLES)
+    db, published = cluster_setup(
+        workspace, pg_url, sample_outlets, ARTICLES, {"per_host_concurrency": 8}
+    )
     cluster = Cluster(workspace, redis_url, prefix)
     server = redis.Redis.from_url(redis_url)
     try:
@@ -213,7 +175,9 @@ def test_workers_reconnect_after_redis_restarts_mid_run(
         )
     own = PrivateRedis(tmp_path)
     own.start()
-    db, published = _setup(workspace, pg_url, sample_outlets, ARTICLES)
+    db, published = cluster_setup(
+        workspace, pg_url, sample_outlets, ARTICLES, {"per_host_concurrency": 8}
+    )
     cluster = Cluster(workspace, own.url, "newsradar")
     try:
         for _ in range(3):

@@ -54,7 +54,9 @@ def test_a_worker_asks_conditionally_for_a_source_another_worker_read(
         first.wait(timeout=30)
         with db.session() as session:
             kept = {row.url: row for row in session.scalars(select(DiscoveryCache))}
-        feed = next(url for url in kept if url.startswith(sample_outlets.sites["wp"].base_url))
+        feed = next(
+            url for url in kept if url.startswith(sample_outlets.sites["wp"].base_url + "/feed")
+        )
         assert kept[feed].etag and kept[feed].pending_urls  # the article pages the read led to
         before = _feed_answers(sample_outlets)
         assert before.get(200, 0) >= 1

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crawler.frontier_queue import frontier_counts
-from newsradar.database import Article, Database
+from newsradar.database import Article, Database, MatchRow, OutboxRow
 from newsradar.demo.content import SampleArticle
 from newsradar.demo.server import SampleOutlets
 from tests.support.workspace import NEWSRADAR, Workspace
@@ -68,6 +68,30 @@ def publish_articles(
 
 
 # ----- the processes ----------------------------------------------------------------------------
+
+
+def cluster_setup(
+    workspace: Workspace,
+    pg_url: str,
+    outlets: SampleOutlets,
+    count: int,
+    crawl: dict[str, object],
+) -> tuple[Database, dict[str, bool]]:
+    """A PostgreSQL workspace watching the sample outlets every 15 s (first rounds spread over
+    under a second) for KEYWORD, and `count` new articles published on them."""
+    workspace.database_override = pg_url
+    config = outlets.outlets_config()
+    for outlet in config:
+        outlet["every"] = "15s"
+    workspace.write_config(
+        config,
+        [{"id": "zorvath", "title": "Zorvath watch", "query": KEYWORD, "chats": CHATS}],
+        crawl=crawl,
+    )
+    published = publish_articles(outlets, count)
+    return Database(pg_url), published  # migrated once, before the workers start
+
+
 class Cluster:
     """A scheduling process and N workers on one frontier and one database."""
 
@@ -154,3 +178,26 @@ def wait_until_done(
         f"missing, frontier {frontier_counts(cluster.redis_url, cluster.prefix)}\n"
         + cluster.log_tail()
     )
+
+
+def check_stored_and_alerted_once(
+    db: Database, published: dict[str, bool], urls: list[str]
+) -> None:
+    assert len(urls) == len(set(urls)), "an article was stored twice"
+    assert set(published) <= set(urls)
+    with db.session() as session:
+        titles = list(session.scalars(select(Article.title)))
+        assert len(titles) == len(set(titles)), "the same article was stored under two rows"
+        rows = session.execute(
+            select(Article.url, OutboxRow.chat_id).join(
+                OutboxRow, OutboxRow.article_id == Article.id
+            )
+        ).all()
+        matched = set(session.scalars(select(MatchRow.article_id)))
+    alerted: dict[str, list[int]] = {}
+    for url, chat_id in rows:
+        alerted.setdefault(url, []).append(chat_id)
+    for url, matches in published.items():
+        expected = sorted(CHATS) if matches else []
+        assert sorted(alerted.get(url, [])) == expected, url
+    assert len(rows) == len(set(rows)) == len(CHATS) * len(matched)
