@@ -67,6 +67,12 @@ def _statecraft_route(site: SampleSite, path: str) -> Response:
     return Response(statecraft.article_page(item, following, canonical=canonical))
 
 
+def _sitemap_index(site: SampleSite, items: list[Placed], children: tuple[str, ...]) -> Response:
+    """The site's sitemap index: its child sitemaps, last changed with its newest item."""
+    lastmod = iso(items[0].published) if items else iso(site.now)
+    return Response(feeds.sitemap_index([site.base_url + c for c in children], lastmod), XML)
+
+
 def _wp_route(site: SampleSite, path: str) -> Response:
     items = site.placed()
     base = site.base_url
@@ -76,8 +82,7 @@ def _wp_route(site: SampleSite, path: str) -> Response:
         body = feeds.atom(site.name, base + "/", base + path, items)
         return Response(body, "application/atom+xml; charset=utf-8")
     if path == "/sitemap_index.xml":
-        lastmod = iso(items[0].published) if items else iso(site.now)
-        return Response(feeds.sitemap_index([base + m for m in _WP_SITEMAPS], lastmod), XML)
+        return _sitemap_index(site, items, _WP_SITEMAPS)
     if path == "/post-sitemap.xml":
         return Response(feeds.post_sitemap(items), XML)
     if path == "/news-sitemap.xml":
@@ -134,8 +139,7 @@ def _wix_route(site: SampleSite, path: str) -> Response:
         body = feeds.rss(site.name, base + "/blog", items)
         return Response(body, "application/rss+xml; charset=utf-8")
     if path == "/sitemap.xml":
-        lastmod = iso(items[0].published) if items else iso(site.now)
-        return Response(feeds.sitemap_index([base + m for m in _WIX_SITEMAPS], lastmod), XML)
+        return _sitemap_index(site, items, _WIX_SITEMAPS)
     if path == "/blog-posts-sitemap.xml":
         return Response(feeds.post_sitemap(items), XML)
     if path == "/pages-sitemap.xml":
