@@ -12,10 +12,8 @@ from urllib.parse import urlsplit
 from newsradar.config import (
     OUTLETS_FILE,
     Config,
-    ConfigError,
     CrawlSettings,
     config_file,
-    load_config,
 )
 from newsradar.operations.log_setup import framework_level_name
 from newsradar.processes.exit_codes import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
@@ -60,14 +58,12 @@ def _config(settings: Settings, *, required: bool) -> Config | None:
     directory = Path(settings.config_dir)
     if not required and not config_file(directory, OUTLETS_FILE).exists():
         return Config(directory, CrawlSettings(), (), ())
-    try:
-        return load_config(directory)
-    except ConfigError as exc:
-        print(f"newsradar: invalid configuration in {directory}:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+    from newsradar.processes.cli import load_or_report
+
+    config = load_or_report(settings)
+    if config is None:
         print("newsradar: fix it first (newsradar check-config)", file=sys.stderr)
-        return None
+    return config
 
 
 def _valid_id(ident: str) -> bool:

@@ -152,7 +152,8 @@ def _verbosity(dest: str) -> argparse.ArgumentParser:
     return options
 
 
-def _load(settings: Settings) -> Config | None:
+def load_or_report(settings: Settings) -> Config | None:
+    """The config, or None once its problems are said on stderr, one line each."""
     try:
         return load_config(settings.config_dir)
     except ConfigError as exc:
@@ -172,7 +173,7 @@ def _run_once(args: argparse.Namespace, settings: Settings) -> int:
     from newsradar.processes import event_loop
     from newsradar.processes.run_once import cycle
 
-    config = _load(settings)
+    config = load_or_report(settings)
     if config is None:
         return EXIT_CONFIG
     from newsradar.processes.run_lock import EXIT_BUSY, RunLockBusy, run_lock
@@ -234,7 +235,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from newsradar.processes import event_loop
     from newsradar.processes.serving.service import ServeOptions, Service
 
-    config = _load(settings)
+    config = load_or_report(settings)
     if config is None:
         return EXIT_CONFIG
     options = ServeOptions(
@@ -251,7 +252,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check_config(args: argparse.Namespace, settings: Settings) -> int:
-    config = _load(settings)
+    config = load_or_report(settings)
     if config is None:
         return EXIT_CONFIG
     print(
@@ -294,7 +295,7 @@ def _extract(args: argparse.Namespace, settings: Settings) -> int:
 def _backtest(args: argparse.Namespace, settings: Settings) -> int:
     from newsradar.operations.backtest import backtest
 
-    config = _load(settings)
+    config = load_or_report(settings)
     if config is None:
         return EXIT_CONFIG
     return backtest(config, settings, args.watchlist, args.query, args.since)
@@ -303,7 +304,7 @@ def _backtest(args: argparse.Namespace, settings: Settings) -> int:
 def _status(args: argparse.Namespace, settings: Settings) -> int:
     from newsradar.operations.status_table import print_status
 
-    config = _load(settings)
+    config = load_or_report(settings)
     if config is None:
         return EXIT_CONFIG
     print_status(config, settings)
@@ -323,7 +324,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from newsradar.database import Database
     from newsradar.processes.worker import WorkerOptions, run_worker
 
-    config = _load(settings)
+    config = load_or_report(settings)
     if config is None:
         return EXIT_CONFIG
     options = WorkerOptions(
