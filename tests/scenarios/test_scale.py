@@ -81,9 +81,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(
     cluster = Cluster(workspace, redis_url, prefix)
     server = redis.Redis.from_url(redis_url)
     try:
-        victim = cluster.start_worker()
-        cluster.start_worker()
-        cluster.start_worker()
+        victim = cluster.start_worker()  # alone at first: it pops ahead, so it holds articles
         cluster.start_scheduler()
         held = 0
         deadline = time.monotonic() + 60
@@ -95,6 +93,8 @@ def test_a_worker_killed_mid_crawl_loses_nothing(
         stored_before = len(set(stored_urls(db)) & set(published))  # not the bundled samples
         victim.kill()  # SIGKILL: no chance to hand anything back
         victim.wait()
+        cluster.start_worker()
+        cluster.start_worker()
 
         _elapsed, urls = wait_until_done(db, cluster, set(published), timeout=80)
         assert stored_before < len(published)  # the others did the rest
